@@ -1,0 +1,126 @@
+"""YAML → one frozen `RunConfig` (a system) or `SuiteConfig` (a list of systems); unknown keys are errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bench.data import PACKAGE_ROOT
+from bench.errors import UserError
+
+CONFIG_ROOT = PACKAGE_ROOT / "configs"
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One system: which class, its fixed parameters, and the dev-selected grid."""
+
+    name: str
+    system: str
+    params: dict[str, Any] = field(default_factory=dict)
+    grid: dict[str, list] = field(default_factory=dict)
+    model: str | None = None
+    data: str | None = None
+    seed: int = 0
+    description: str = ""
+    source: str = ""
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in dataclasses.asdict(self).items() if k != "source"}
+
+    def sha256(self) -> str:
+        """Hash of what decides the result, seed excluded (it has its own column)."""
+        content = {k: v for k, v in self.to_dict().items() if k not in ("seed", "description")}
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SuiteEntry:
+    config: RunConfig
+    seeds: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class SuiteConfig:
+    name: str
+    entries: tuple[SuiteEntry, ...]
+    description: str = ""
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"{path}: config file not found.") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise UserError(f"{path}: malformed YAML{where}.") from None
+    if not isinstance(content, dict):
+        raise UserError(f"{path}: a config must be a YAML mapping.")
+    return content
+
+
+def _check_keys(content: dict, allowed: dict[str, type | tuple], path: Path) -> None:
+    for key, value in content.items():
+        if key not in allowed:
+            raise UserError(f"{path}: unknown key '{key}' (allowed: {', '.join(sorted(allowed))}).")
+        kind = allowed[key]
+        if value is not None and (not isinstance(value, kind) or isinstance(value, bool) and kind is int):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise UserError(f"{path}: key '{key}' must be {names}, not {type(value).__name__}.")
+
+
+_RUN_KEYS = {"name": str, "system": str, "params": dict, "grid": dict, "model": str, "data": str,
+             "seed": int, "description": str}
+
+
+def load_run_config(path: Path | str) -> RunConfig:
+    path = Path(path)
+    content = _read_yaml(path)
+    _check_keys(content, _RUN_KEYS, path)
+    for key in ("name", "system"):
+        if not content.get(key):
+            raise UserError(f"{path}: missing required key '{key}'.")
+    for key, values in (content.get("grid") or {}).items():
+        if not isinstance(values, list) or not values:
+            raise UserError(f"{path}: grid entry '{key}' must be a non-empty list.")
+    from bench.systems import SYSTEMS
+
+    if content["system"] not in SYSTEMS:
+        raise UserError(f"{path}: unknown system '{content['system']}' "
+                        f"(known: {', '.join(sorted(SYSTEMS))}).")
+    content = {k: v for k, v in content.items() if v is not None}
+    return RunConfig(**content, source=str(path))
+
+
+def load_suite(name_or_path: str) -> SuiteConfig:
+    """A suite by name (configs/suites/NAME.yaml) or by path."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = CONFIG_ROOT / "suites" / f"{name_or_path}.yaml"
+        if not path.exists():
+            known = sorted(p.stem for p in (CONFIG_ROOT / "suites").glob("*.yaml"))
+            raise UserError(f"unknown suite '{name_or_path}' (known: {', '.join(known)}).")
+    content = _read_yaml(path)
+    _check_keys(content, {"name": str, "systems": list, "description": str}, path)
+    entries = []
+    for item in content.get("systems") or []:
+        if isinstance(item, str):
+            item = {"config": item}
+        if not isinstance(item, dict) or "config" not in item:
+            raise UserError(f"{path}: each system entry needs a 'config' path.")
+        _check_keys(item, {"config": str, "seeds": list}, path)
+        seeds = tuple(item.get("seeds") or [0])
+        if not all(isinstance(s, int) for s in seeds):
+            raise UserError(f"{path}: seeds must be integers.")
+        entries.append(SuiteEntry(load_run_config(CONFIG_ROOT / item["config"]), seeds))
+    if not entries:
+        raise UserError(f"{path}: a suite needs at least one system.")
+    return SuiteConfig(content.get("name", path.stem), tuple(entries), content.get("description", ""))

@@ -1,0 +1,266 @@
+"""Read and validate the corpus (JSON Lines) into a `datasets.DatasetDict`; split fingerprints."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bench.errors import UserError
+from bench.labels import LABELS
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = PACKAGE_ROOT / "data" / "claimframe-v1"
+SPLITS = ("train", "dev", "test", "test_ood")
+EVAL_SPLITS = SPLITS[1:]
+CONTRAST_FILE = "contrast.jsonl"
+NEAR_DUPLICATE_JACCARD = 0.8
+
+REQUIRED = {"id": str, "doc_id": str, "sent_index": int, "text": str, "label": str,
+            "split": str, "topic": str, "genre": str}
+CONTRAST_REQUIRED = {"id": str, "pair_id": str, "text": str, "label": str, "source_id": str,
+                     "edit_type": str}
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """Read a JSON Lines file strictly; the error names the file and line."""
+    rows, problems = _read_jsonl(path)
+    if problems:
+        raise UserError(f"{problems[0]}")
+    return rows
+
+
+def _read_jsonl(path: Path) -> tuple[list[dict], list[Problem]]:
+    rows, problems = [], []
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UserError(f"{path}: file not found.") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot be read ({exc.strerror}).") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: is not UTF-8 text.") from None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(str(path), number, f"malformed JSON ({exc.msg})"))
+            continue
+        if not isinstance(row, dict):
+            problems.append(Problem(str(path), number, "line is not a JSON object"))
+            continue
+        row["_line"] = number
+        rows.append(row)
+    return rows, problems
+
+
+def _check_fields(row: dict, schema: dict, file: str) -> list[Problem]:
+    problems = []
+    for key, kind in schema.items():
+        value = row.get(key)
+        if value is None:
+            problems.append(Problem(file, row["_line"], f"missing field '{key}'"))
+        elif not isinstance(value, kind) or isinstance(value, bool):
+            problems.append(Problem(file, row["_line"], f"field '{key}' must be {kind.__name__}"))
+    text = row.get("text")
+    if isinstance(text, str) and not text.strip():
+        problems.append(Problem(file, row["_line"], "empty or whitespace-only text"))
+    label = row.get("label")
+    if isinstance(label, str) and label not in LABELS:
+        problems.append(Problem(file, row["_line"], f"unknown label '{label}'"))
+    return problems
+
+
+def _char_ngrams(texts: list[str]):
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer(analyzer="char", ngram_range=(5, 5), binary=True, lowercase=True,
+                                 preprocessor=lambda t: " ".join(t.lower().split()))
+    return vectorizer.fit_transform(texts)
+
+
+def near_duplicate_pairs(texts_a: list[str], texts_b: list[str],
+                         threshold: float = NEAR_DUPLICATE_JACCARD) -> list[tuple[int, int, float]]:
+    """Index pairs (i, j, jaccard) whose character 5-gram Jaccard similarity is >= threshold."""
+    if not texts_a or not texts_b:
+        return []
+    matrix = _char_ngrams(texts_a + texts_b)
+    a, b = matrix[: len(texts_a)], matrix[len(texts_a):]
+    sizes_a = np.asarray(a.sum(axis=1)).ravel()
+    sizes_b = np.asarray(b.sum(axis=1)).ravel()
+    overlap = (a @ b.T).tocoo()
+    pairs = []
+    for i, j, inter in zip(overlap.row, overlap.col, overlap.data):
+        jaccard = inter / (sizes_a[i] + sizes_b[j] - inter)
+        if jaccard >= threshold:
+            pairs.append((int(i), int(j), float(jaccard)))
+    return sorted(pairs)
+
+
+def _split_files(path: Path) -> dict[str, Path]:
+    if path.is_file():
+        return {path.stem: path}
+    if not path.is_dir():
+        raise UserError(f"{path}: corpus folder or file not found.")
+    files = {split: path / f"{split}.jsonl" for split in SPLITS if (path / f"{split}.jsonl").exists()}
+    if "train" not in files:
+        raise UserError(f"{path}: no train.jsonl in the corpus folder.")
+    return files
+
+
+def validate_corpus(path: Path) -> list[Problem]:
+    """Every problem in the corpus at `path` (a folder of split files, or one split file)."""
+    files = _split_files(Path(path))
+    problems: list[Problem] = []
+    by_split: dict[str, list[dict]] = {}
+    for split, file in files.items():
+        rows, read_problems = _read_jsonl(file)
+        problems += read_problems
+        for row in rows:
+            problems += _check_fields(row, REQUIRED, str(file))
+            if isinstance(row.get("split"), str) and row["split"] != split:
+                problems.append(Problem(str(file), row["_line"],
+                                        f"row says split '{row['split']}' but sits in {file.name}"))
+        by_split[split] = rows
+
+    seen_ids: dict[str, str] = {}
+    doc_split: dict[str, tuple[str, str]] = {}
+    positions: dict[tuple[str, int], str] = {}
+    for split, rows in by_split.items():
+        file = str(files[split])
+        for row in rows:
+            where = f"{Path(file).name}:{row['_line']}"
+            row_id, doc = row.get("id"), row.get("doc_id")
+            if isinstance(row_id, str):
+                if row_id in seen_ids:
+                    problems.append(Problem(file, row["_line"],
+                                            f"duplicate id '{row_id}' (first at {seen_ids[row_id]})"))
+                else:
+                    seen_ids[row_id] = where
+            if isinstance(doc, str):
+                first_split, first_where = doc_split.setdefault(doc, (split, where))
+                if first_split != split:
+                    problems.append(Problem(file, row["_line"], f"document '{doc}' spans splits "
+                                            f"'{first_split}' ({first_where}) and '{split}'"))
+                position = (doc, row.get("sent_index"))
+                if position in positions:
+                    problems.append(Problem(file, row["_line"], f"document '{doc}' repeats sent_index "
+                                            f"{row.get('sent_index')} (first at {positions[position]})"))
+                positions.setdefault(position, where)
+    problems += _cross_split_duplicates(by_split, files)
+    contrast = (Path(path) / CONTRAST_FILE) if Path(path).is_dir() else None
+    if contrast is not None and contrast.exists():
+        problems += _validate_contrast(contrast)
+    return problems
+
+
+def _cross_split_duplicates(by_split: dict[str, list[dict]], files: dict[str, Path]) -> list[Problem]:
+    problems = []
+    names = list(by_split)
+    texts = {s: [r.get("text") if isinstance(r.get("text"), str) else "" for r in by_split[s]]
+             for s in names}
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            for a, b, jaccard in near_duplicate_pairs(texts[first], texts[second]):
+                kind = "exact duplicate" if jaccard == 1.0 else f"near-duplicate (Jaccard {jaccard:.2f})"
+                other = by_split[first][a]
+                problems.append(Problem(str(files[second]), by_split[second][b]["_line"],
+                                        f"{kind} of {files[first].name}:{other['_line']}"))
+    return problems
+
+
+def _validate_contrast(path: Path) -> list[Problem]:
+    rows, problems = _read_jsonl(path)
+    pairs: dict[str, list[dict]] = defaultdict(list)
+    seen: set[str] = set()
+    for row in rows:
+        problems += _check_fields(row, CONTRAST_REQUIRED, str(path))
+        if row.get("id") in seen:
+            problems.append(Problem(str(path), row["_line"], f"duplicate id '{row.get('id')}'"))
+        seen.add(row.get("id"))
+        pairs[row.get("pair_id")].append(row)
+    for pair_id, members in pairs.items():
+        labels = {m.get("label") for m in members}
+        if len(members) != 2 or len(labels) != 2:
+            problems.append(Problem(str(path), members[0]["_line"],
+                                    f"pair '{pair_id}' must hold two sentences with different labels"))
+    return problems
+
+
+def load_corpus(path: Path | str | None = None):
+    """Validated corpus → `datasets.DatasetDict` with one entry per split file present."""
+    import datasets
+
+    path = Path(path) if path is not None else DEFAULT_DATA
+    problems = validate_corpus(path)
+    if problems:
+        more = f" (and {len(problems) - 1} more; run `claimframe data validate`)" if len(problems) > 1 else ""
+        raise UserError(f"the corpus is invalid: {problems[0]}{more}.")
+    splits = {}
+    for split, file in _split_files(path).items():
+        rows = [{k: v for k, v in r.items() if k != "_line"} for r in _read_jsonl(file)[0]]
+        splits[split] = datasets.Dataset.from_list(rows)
+    return datasets.DatasetDict(splits)
+
+
+def load_contrast(path: Path | str | None = None) -> list[dict] | None:
+    """The contrast set beside the corpus, or None when the corpus has none."""
+    path = Path(path) if path is not None else DEFAULT_DATA
+    file = path / CONTRAST_FILE if path.is_dir() else None
+    if file is None or not file.exists():
+        return None
+    return [{k: v for k, v in r.items() if k != "_line"} for r in read_jsonl(file)]
+
+
+def fingerprint(rows) -> str:
+    """SHA-256 over the canonical JSON of a split's rows, in file order."""
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(json.dumps(row, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def corpus_fingerprints(corpus) -> dict[str, str]:
+    """Per-split fingerprints plus `all`, the fingerprint of the whole corpus."""
+    prints = {split: fingerprint(corpus[split]) for split in sorted(corpus)}
+    prints["all"] = hashlib.sha256("".join(prints[s] for s in sorted(prints)).encode()).hexdigest()
+    return prints
+
+
+def corpus_stats(corpus) -> dict:
+    """Counts per split × label, topic and genre."""
+    stats: dict = {"splits": {}, "topics": {}, "genres": {}, "total": 0}
+    topics: dict[str, Counter] = defaultdict(Counter)
+    genres: dict[str, Counter] = defaultdict(Counter)
+    for split in corpus:
+        rows = corpus[split]
+        labels = Counter(rows["label"])
+        stats["splits"][split] = {"sentences": len(rows), "documents": len(set(rows["doc_id"])),
+                                  **{label: labels.get(label, 0) for label in LABELS}}
+        stats["total"] += len(rows)
+        for topic, genre, label in zip(rows["topic"], rows["genre"], rows["label"]):
+            topics[topic][label] += 1
+            genres[genre][label] += 1
+    for name, table in (("topics", topics), ("genres", genres)):
+        stats[name] = {key: {label: counts.get(label, 0) for label in LABELS} | {"total": sum(counts.values())}
+                       for key, counts in sorted(table.items())}
+    return stats

@@ -1,0 +1,124 @@
+"""Pure functions over (gold, pred, probs): F1s, bootstrap CIs, calibration. No I/O."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+
+from bench.labels import LABELS
+
+SCORECARD_VERSION = "1.0"
+N_LABELS = len(LABELS)
+
+
+def encode(labels: Sequence[str]) -> np.ndarray:
+    index = {label: i for i, label in enumerate(LABELS)}
+    return np.array([index[label] for label in labels], dtype=np.int64)
+
+
+def macro_f1(gold: Sequence[str], pred: Sequence[str]) -> float:
+    return float(f1_score(gold, pred, labels=list(LABELS), average="macro", zero_division=0))
+
+
+def _macro_f1_from_confusions(conf: np.ndarray) -> np.ndarray:
+    """Macro-F1 of a stack of confusion matrices (B, L, L), with sklearn's zero_division=0."""
+    tp = np.diagonal(conf, axis1=1, axis2=2).astype(np.float64)
+    denom = conf.sum(axis=1) + conf.sum(axis=2)  # support + predicted count = 2tp + fp + fn
+    f1 = np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0)
+    return f1.mean(axis=1)
+
+
+def resample_indices(n: int, n_resamples: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, n, size=(n_resamples, n))
+
+
+def bootstrap_scores(gold: np.ndarray, pred: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Macro-F1 and accuracy on each bootstrap resample, all resamples at once.
+
+    sklearn scores one sample per call; at 1,000 resamples of 10,000 items that costs seconds,
+    so the confusion matrices are counted together here (tests check equality with sklearn)."""
+    cells = gold * N_LABELS + pred
+    n_resamples = indices.shape[0]
+    offsets = (np.arange(n_resamples) * N_LABELS * N_LABELS)[:, None]
+    counts = np.bincount((cells[indices] + offsets).ravel(), minlength=n_resamples * N_LABELS ** 2)
+    conf = counts.reshape(n_resamples, N_LABELS, N_LABELS)
+    accuracy = np.trace(conf, axis1=1, axis2=2) / indices.shape[1]
+    return _macro_f1_from_confusions(conf), accuracy
+
+
+def percentile_ci(values: np.ndarray, level: float = 0.95) -> list[float]:
+    tail = (1 - level) / 2 * 100
+    return [float(np.percentile(values, tail)), float(np.percentile(values, 100 - tail))]
+
+
+def expected_calibration_error(gold: Sequence[str], probs: np.ndarray, n_bins: int = 15) -> float:
+    """ECE of the top-label confidence over `n_bins` equal-width bins."""
+    probs = np.asarray(probs, dtype=np.float64)
+    confidence = probs.max(axis=1)
+    correct = probs.argmax(axis=1) == encode(gold)
+    bins = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
+    ece = 0.0
+    for b in range(n_bins):
+        mask = bins == b
+        if mask.any():
+            ece += mask.mean() * abs(correct[mask].mean() - confidence[mask].mean())
+    return float(ece)
+
+
+def reliability_table(gold: Sequence[str], probs: np.ndarray, n_bins: int = 15) -> list[dict]:
+    """Per-bin mean confidence, accuracy and count, for reliability diagrams."""
+    probs = np.asarray(probs, dtype=np.float64)
+    confidence = probs.max(axis=1)
+    correct = probs.argmax(axis=1) == encode(gold)
+    bins = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
+    return [{"bin": b, "low": b / n_bins, "high": (b + 1) / n_bins, "count": int((bins == b).sum()),
+             "confidence": float(confidence[bins == b].mean()) if (bins == b).any() else None,
+             "accuracy": float(correct[bins == b].mean()) if (bins == b).any() else None}
+            for b in range(n_bins)]
+
+
+def brier_score(gold: Sequence[str], probs: np.ndarray) -> float:
+    """Multi-class Brier score: mean over items of the squared distance to the one-hot gold."""
+    onehot = np.eye(N_LABELS)[encode(gold)]
+    return float(((np.asarray(probs, dtype=np.float64) - onehot) ** 2).sum(axis=1).mean())
+
+
+def scorecard(gold: Sequence[str], pred: Sequence[str], probs: np.ndarray | None = None,
+              n_resamples: int = 1000, seed: int = 0) -> dict:
+    """Every metric of one system on one split, as the documented, versioned JSON object."""
+    gold, pred = list(gold), list(pred)
+    labels = list(LABELS)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        gold, pred, labels=labels, average=None, zero_division=0)
+    card = {
+        "schema_version": SCORECARD_VERSION,
+        "n": len(gold),
+        "macro_f1": macro_f1(gold, pred),
+        "accuracy": float(accuracy_score(gold, pred)),
+        "per_class": {label: {"precision": float(precision[i]), "recall": float(recall[i]),
+                              "f1": float(f1[i]), "support": int(support[i])}
+                      for i, label in enumerate(labels)},
+        "confusion": {"labels": labels,
+                      "matrix": confusion_matrix(gold, pred, labels=labels).tolist()},
+        "bootstrap": {"resamples": n_resamples, "seed": seed, "level": 0.95},
+    }
+    if gold and n_resamples > 0:
+        indices = resample_indices(len(gold), n_resamples, seed)
+        f1s, accs = bootstrap_scores(encode(gold), encode(pred), indices)
+        card["macro_f1_ci"], card["accuracy_ci"] = percentile_ci(f1s), percentile_ci(accs)
+    else:
+        card["macro_f1_ci"] = card["accuracy_ci"] = [card["macro_f1"], card["macro_f1"]]
+    if probs is not None:
+        card["ece"] = expected_calibration_error(gold, probs)
+        card["brier"] = brier_score(gold, probs)
+    return card
+
+
+def contrast_consistency(pair_ids: Sequence[str], gold: Sequence[str], pred: Sequence[str]) -> float:
+    """Share of contrast pairs in which both sentences are labelled correctly."""
+    both: dict[str, bool] = {}
+    for pair, g, p in zip(pair_ids, gold, pred):
+        both[pair] = both.get(pair, True) and g == p
+    return float(np.mean(list(both.values()))) if both else float("nan")

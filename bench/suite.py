@@ -1,0 +1,33 @@
+"""`claimframe run`: train and evaluate every system of a suite, with a progress bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bench.config import SuiteConfig
+from bench.leaderboard import DEFAULT_LEADERBOARD
+from bench.training import RunResult, train_run
+
+
+def run_suite(suite: SuiteConfig, device: str = "auto", data: Path | None = None,
+              leaderboard: Path | None = DEFAULT_LEADERBOARD, runs_dir: Path | None = None,
+              n_resamples: int = 1000) -> list[RunResult]:
+    jobs = [(entry.config, seed) for entry in suite.entries for seed in entry.seeds]
+    results = []
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+               TimeElapsedColumn())
+    with Progress(*columns, transient=False) as progress:
+        task = progress.add_task(f"suite {suite.name}", total=len(jobs))
+        for config, seed in jobs:
+            progress.update(task, description=f"suite {suite.name}: {config.name} (seed {seed})")
+            output = None
+            if runs_dir is not None:
+                from bench.runs import new_run_id
+
+                output = Path(runs_dir) / new_run_id(config.name, seed)
+            results.append(train_run(config, seed=seed, device=device, output=output, data=data,
+                                     leaderboard=leaderboard, n_resamples=n_resamples))
+            progress.advance(task)
+    return results

@@ -1,0 +1,152 @@
+"""`claimframe train`: fit on train, choose the grid point on dev, predict every other split,
+score, and publish one run folder plus leaderboard rows."""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import os
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from bench.config import RunConfig
+from bench.data import DEFAULT_DATA, corpus_fingerprints, load_contrast, load_corpus
+from bench.device import resolve_device
+from bench.errors import UserError
+from bench.leaderboard import DEFAULT_LEADERBOARD, append_rows, row_from_scorecard
+from bench.metrics import contrast_consistency, macro_f1, scorecard
+from bench.runs import (DEFAULT_RUNS, code_version, environment_record, new_run_id, portable_path,
+                        staged_run_dir, utc_now, write_json, write_yaml)
+from bench.scoring import write_predictions
+from bench.systems import build_system, save_system
+from bench.systems.base import labels_from_proba
+
+METRICS_VERSION = "1.0"
+PROB_DECIMALS = 6
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    directory: Path
+    metrics: dict
+    rows: list[dict]
+
+
+def is_main_process() -> bool:
+    """True except on the non-zero ranks of a torchrun / accelerate launch."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def grid_points(grid: dict) -> list[dict]:
+    keys = sorted(grid)
+    return [dict(zip(keys, values)) for values in itertools.product(*(grid[k] for k in keys))] or [{}]
+
+
+def _system_params(config: RunConfig, point: dict, seed: int, device: str, system_cls_params: set) -> dict:
+    params = {**config.params, **point}
+    extras = {"seed": seed, "device": device, "model": config.model}
+    params.update({k: v for k, v in extras.items() if k in system_cls_params and v is not None})
+    return params
+
+
+def _fit(system, train, dev, checkpoint_dir: Path | None, resume: bool):
+    kwargs = {}
+    if "checkpoint_dir" in inspect.signature(system.fit).parameters:
+        kwargs = {"checkpoint_dir": checkpoint_dir, "resume": resume}
+    return system.fit(train["text"], train["label"], dev["text"], dev["label"], **kwargs)
+
+
+def predict_timed(system, texts: list[str]) -> tuple[np.ndarray, float]:
+    """Probabilities (rounded as written to disk) and sentences per second."""
+    start = time.perf_counter()
+    proba = np.round(np.asarray(system.predict_proba(texts), dtype=np.float64), PROB_DECIMALS)
+    elapsed = time.perf_counter() - start
+    return proba, (len(texts) / elapsed if elapsed > 0 else float("inf"))
+
+
+def select_on_dev(config: RunConfig, corpus, seed: int, device: str, checkpoint_dir: Path | None,
+                  resume: bool):
+    """Fit one system per grid point on train; keep the best on dev macro-F1 (first on ties)."""
+    from bench.systems import system_class
+
+    accepted = set(inspect.signature(system_class(config.system).__init__).parameters)
+    train, dev = corpus["train"], corpus["dev"]
+    best, best_score, best_params, trials = None, -1.0, {}, []
+    for point in grid_points(config.grid):
+        params = _system_params(config, point, seed, device, accepted)
+        system = _fit(build_system(config.system, params), train, dev, checkpoint_dir, resume)
+        score = macro_f1(dev["label"], system.predict(dev["text"]))
+        trials.append({"params": point, "dev_macro_f1": round(score, 6)})
+        if score > best_score:
+            best, best_score, best_params = system, score, params
+    return best, best_params, trials
+
+
+def train_run(config: RunConfig, seed: int | None = None, device: str = "auto",
+              output: Path | None = None, data: Path | None = None,
+              leaderboard: Path | None = DEFAULT_LEADERBOARD, n_resamples: int = 1000,
+              resume: bool = False) -> RunResult:
+    seed = config.seed if seed is None else seed
+    config = replace(config, seed=seed)
+    resolved_device = resolve_device(device)
+    data_path = Path(data or config.data or DEFAULT_DATA)
+    corpus = load_corpus(data_path)
+    if "dev" not in corpus:
+        raise UserError(f"{data_path}: the corpus needs a dev split to select on.")
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and output is None:
+        raise UserError("a multi-process launch needs --output so every process agrees on the run folder.")
+    run_id = Path(output).name if output else new_run_id(config.name, seed)
+    final = Path(output) if output else DEFAULT_RUNS / run_id
+    fingerprints = corpus_fingerprints(corpus)
+    contrast = load_contrast(data_path)
+
+    start = time.perf_counter()
+    with staged_run_dir(final, resume=resume) as stage:
+        fit_start = time.perf_counter()
+        system, params, trials = select_on_dev(config, corpus, seed, resolved_device,
+                                               stage / "checkpoints", resume)
+        train_seconds = time.perf_counter() - fit_start
+        if not is_main_process():
+            return RunResult(run_id, final, {}, [])
+        splits, speeds, cards = [s for s in corpus if s != "train"], {}, {}
+        for split in splits:
+            rows = corpus[split]
+            proba, speeds[split] = predict_timed(system, list(rows["text"]))
+            write_predictions(stage / f"predictions-{split}.jsonl", list(rows["id"]), proba)
+            cards[split] = scorecard(rows["label"], labels_from_proba(proba), proba,
+                                     n_resamples=n_resamples, seed=seed)
+        consistency = None
+        if contrast:
+            proba, _ = predict_timed(system, [r["text"] for r in contrast])
+            write_predictions(stage / "predictions-contrast.jsonl", [r["id"] for r in contrast], proba)
+            consistency = contrast_consistency([r["pair_id"] for r in contrast], [r["label"] for r in contrast],
+                                               labels_from_proba(proba))
+        save_system(system, config.system, stage / "model")
+        resolved = config.to_dict() | {"params": {k: v for k, v in params.items() if k != "device"},
+                                       "grid_results": trials, "data": str(data_path)}
+        write_yaml(stage / "config.yaml", resolved)
+        metrics = {"schema_version": METRICS_VERSION, "run_id": run_id, "system": config.name,
+                   "config_sha256": config.sha256(), "seed": seed, "device": resolved_device,
+                   "train_seconds": round(train_seconds, 3), "splits": cards,
+                   "contrast_consistency": consistency,
+                   "predict_sentences_per_second": {s: round(v, 1) for s, v in speeds.items()}}
+        write_json(stage / "metrics.json", metrics)
+        write_json(stage / "environment.json",
+                   environment_record(resolved_device, seed, fingerprints, config.sha256(),
+                                      time.perf_counter() - start))
+    rows = [row_from_scorecard(
+        cards[split], run_id=run_id, timestamp=utc_now(), system=config.name,
+        config=portable_path(Path(config.source)) if config.source else config.name, config_sha256=config.sha256(),
+        data_sha256=fingerprints["all"], split=split, seed=seed, device=resolved_device,
+        train_seconds=round(train_seconds, 2),
+        predict_sentences_per_second=round(speeds[split], 1), code_version=code_version(),
+        contrast_consistency="" if consistency is None else round(consistency, 4),
+        predictions=portable_path(final / f"predictions-{split}.jsonl"))
+        for split in splits]
+    if leaderboard is not None:
+        append_rows(rows, leaderboard)
+    return RunResult(run_id, final, metrics, rows)
