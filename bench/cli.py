@@ -105,7 +105,8 @@ def cmd_run(args) -> int:
 
     suite = load_suite(args.suite)
     leaderboard = Path(args.leaderboard or DEFAULT_LEADERBOARD)
-    results = run_suite(suite, device=args.device, data=args.data, leaderboard=leaderboard)
+    results = run_suite(suite, device=args.device, data=args.data, leaderboard=leaderboard,
+                        runs_dir=args.runs_dir)
     ours = {r.run_id for r in results}
     rows = [r for r in select(load_rows(leaderboard), split="test") if r["run_id"] in ours]
     print(render(rows, ["system", "macro_f1", "macro_f1_ci_low", "macro_f1_ci_high", "accuracy", "seed",
@@ -175,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     run.add_argument("--data", type=Path)
     run.add_argument("--leaderboard", type=Path)
+    run.add_argument("--runs-dir", type=Path, help="where run folders go (default: runs/)")
     run.set_defaults(func=cmd_run)
 
     perf = sub.add_parser("perf", help="benchmarks that print figures")

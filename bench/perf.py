@@ -1,0 +1,131 @@
+"""`claimframe perf`: benchmarks that print figures (never timed tests).
+
+- `suite_timing`: a scikit-learn suite's fit + dev selection + prediction on the corpus resampled to
+  N sentences, and scoring 10,000 predictions with 1,000 bootstrap resamples.
+- `model_throughput`: sentences/s of a fine-tuned run through (a) our inference path end to end,
+  (b) a raw-forward reference (pre-tokenised, sorted, no I/O) and (c) `transformers.pipeline`,
+  measured in one process on the same sentences, plus bf16-vs-fp32 class agreement."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.errors import UserError
+
+
+def _tiled(corpus, n_sentences: int):
+    """The corpus resampled (tiled) to about `n_sentences`, keeping split proportions, in memory."""
+    import datasets
+
+    total = sum(len(corpus[s]) for s in corpus)
+    factor = n_sentences / total
+    tiled = {}
+    for split in corpus:
+        rows = corpus[split].to_list()
+        want = max(1, round(len(rows) * factor))
+        tiled[split] = datasets.Dataset.from_list([rows[i % len(rows)] for i in range(want)])
+    return datasets.DatasetDict(tiled)
+
+
+def _timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - start
+
+
+def suite_timing(suite: str = "baselines", n_sentences: int | None = None) -> dict:
+    from bench.config import load_suite
+    from bench.data import load_corpus
+    from bench.labels import LABELS
+    from bench.metrics import scorecard
+    from bench.training import select_on_dev
+
+    n_sentences = n_sentences or 5000
+    corpus = _tiled(load_corpus(), n_sentences)
+    figures = {"suite": suite, "sentences": sum(len(corpus[s]) for s in corpus), "systems": {}}
+    for entry in load_suite(suite).entries:
+        def fit_and_predict():
+            system, _, _ = select_on_dev(entry.config, corpus, entry.config.seed, "cpu", None, False)
+            for split in corpus:
+                if split != "train":
+                    system.predict_proba(list(corpus[split]["text"]))
+        _, seconds = _timed(fit_and_predict)
+        figures["systems"][entry.config.name] = round(seconds, 3)
+    figures["suite_seconds"] = round(sum(figures["systems"].values()), 3)
+    rng = np.random.default_rng(0)
+    gold = [LABELS[i] for i in rng.integers(0, 3, 10_000)]
+    pred = [g if rng.random() < 0.7 else LABELS[rng.integers(0, 3)] for g in gold]
+    probs = rng.dirichlet(np.ones(3), size=10_000)
+    _, figures["evaluate_10k_1000_resamples_seconds"] = _timed(
+        lambda: scorecard(gold, pred, probs, n_resamples=1000, seed=0))
+    figures["evaluate_10k_1000_resamples_seconds"] = round(figures["evaluate_10k_1000_resamples_seconds"], 3)
+    return figures
+
+
+def model_throughput(model_dir: Path, n: int | None = None, device: str = "auto") -> dict:
+    import torch
+    from transformers import pipeline
+
+    from bench.data import load_corpus
+    from bench.systems import load_system
+    from bench.systems.inference import length_sorted_batches
+    from bench.systems.transformer import FineTunedTransformer
+
+    folder = Path(model_dir) / "model" if (Path(model_dir) / "model").is_dir() else Path(model_dir)
+    system = load_system(folder, device=device)
+    if not isinstance(system, FineTunedTransformer):
+        raise UserError(f"{model_dir}: perf --model needs a fine-tuned transformer run.")
+    n = n or 2000
+    corpus = load_corpus()
+    pool = [t for split in corpus for t in corpus[split]["text"]]
+    texts = [pool[i % len(pool)] for i in range(n)]
+    dtype = system._dtype(system.device_)
+    model, tokenizer, dev = system.model_.to(system.device_), system.tokenizer_, system.device_
+
+    def sync():
+        if dev == "cuda":
+            torch.cuda.synchronize()
+
+    system.predict_proba(texts[:64])  # warm-up
+    sync()
+    _, ours = _timed(lambda: (system.logits(texts, dtype), sync()))
+    fp32 = system.logits(texts, "fp32").argmax(axis=1)
+    bf16 = system.logits(texts, "bf16").argmax(axis=1)
+    ids, tokenize_s = _timed(lambda: tokenizer(texts, truncation=True, max_length=system.max_length)["input_ids"])
+    batches = [tokenizer.pad({"input_ids": [ids[i] for i in b]}, return_tensors="pt")
+               for b in length_sorted_batches([len(i) for i in ids], system.eval_batch_size)]
+    batches = [{k: v.to(dev) for k, v in b.items()} for b in batches]
+    cast = torch.bfloat16 if dtype == "bf16" else None
+
+    def raw():
+        with torch.inference_mode(), torch.autocast(dev, dtype=cast, enabled=cast is not None):
+            for b in batches:
+                model(**b)
+        sync()
+
+    _, raw_s = _timed(raw)
+    pipe = pipeline("text-classification", model=model, tokenizer=tokenizer, device=torch.device(dev))
+    pipe(texts[:32], batch_size=32)
+    _, pipe_s = _timed(lambda: (pipe(texts, batch_size=32, truncation=True), sync()))
+    figures = {"n": n, "device": dev, "dtype": dtype, "ours_sps": round(n / ours, 1),
+               "raw_sps": round(n / raw_s, 1), "pipeline_sps": round(n / pipe_s, 1),
+               "tokenizer_sps": round(n / tokenize_s, 1),
+               "bf16_fp32_agreement": round(float((fp32 == bf16).mean()), 4)}
+    figures["ours_over_pipeline"] = round(figures["ours_sps"] / figures["pipeline_sps"], 2)
+    figures["ours_over_raw"] = round(figures["ours_sps"] / figures["raw_sps"], 3)
+    figures["ours_over_tokenizer"] = round(figures["ours_sps"] / figures["tokenizer_sps"], 3)
+    return figures
+
+
+def format_figures(figures: dict) -> str:
+    lines = []
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            lines.append(f"{key}:")
+            lines += [f"  {k:28} {v}" for k, v in value.items()]
+        else:
+            lines.append(f"{key:30} {value}")
+    return "\n".join(lines)
