@@ -118,7 +118,7 @@ def load_suite(name_or_path: str) -> SuiteConfig:
             raise UserError(f"{path}: each system entry needs a 'config' path.")
         _check_keys(item, {"config": str, "seeds": list}, path)
         seeds = tuple(item.get("seeds") or [0])
-        if not all(isinstance(s, int) for s in seeds):
+        if not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
             raise UserError(f"{path}: seeds must be integers.")
         entries.append(SuiteEntry(load_run_config(CONFIG_ROOT / item["config"]), seeds))
     if not entries:

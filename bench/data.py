@@ -97,22 +97,30 @@ def _char_ngrams(texts: list[str]):
     return vectorizer.fit_transform(texts)
 
 
-def near_duplicate_pairs(texts_a: list[str], texts_b: list[str],
-                         threshold: float = NEAR_DUPLICATE_JACCARD) -> list[tuple[int, int, float]]:
-    """Index pairs (i, j, jaccard) whose character 5-gram Jaccard similarity is >= threshold."""
-    if not texts_a or not texts_b:
-        return []
-    matrix = _char_ngrams(texts_a + texts_b)
-    a, b = matrix[: len(texts_a)], matrix[len(texts_a):]
+def _jaccard_pairs(a, b, threshold: float) -> list[tuple[int, int, float]]:
+    """Row pairs of two binary n-gram matrices whose Jaccard similarity is >= threshold."""
     sizes_a = np.asarray(a.sum(axis=1)).ravel()
     sizes_b = np.asarray(b.sum(axis=1)).ravel()
     overlap = (a @ b.T).tocoo()
-    pairs = []
-    for i, j, inter in zip(overlap.row, overlap.col, overlap.data):
-        jaccard = inter / (sizes_a[i] + sizes_b[j] - inter)
-        if jaccard >= threshold:
-            pairs.append((int(i), int(j), float(jaccard)))
-    return sorted(pairs)
+    jaccard = overlap.data / (sizes_a[overlap.row] + sizes_b[overlap.col] - overlap.data)
+    keep = jaccard >= threshold
+    return sorted(zip(overlap.row[keep].tolist(), overlap.col[keep].tolist(), jaccard[keep].tolist()))
+
+
+def _ngram_matrix(texts: list[str]):
+    try:
+        return _char_ngrams(texts)
+    except ValueError:  # no text has a 5-gram (all shorter than 5 characters): nothing to compare
+        return None
+
+
+def near_duplicate_pairs(texts_a: list[str], texts_b: list[str],
+                         threshold: float = NEAR_DUPLICATE_JACCARD) -> list[tuple[int, int, float]]:
+    """Index pairs (i, j, jaccard) whose character 5-gram Jaccard similarity is >= threshold."""
+    matrix = _ngram_matrix(texts_a + texts_b) if texts_a and texts_b else None
+    if matrix is None:
+        return []
+    return _jaccard_pairs(matrix[: len(texts_a)], matrix[len(texts_a):], threshold)
 
 
 def _split_files(path: Path) -> dict[str, Path]:
@@ -173,13 +181,17 @@ def validate_corpus(path: Path) -> list[Problem]:
 
 
 def _cross_split_duplicates(by_split: dict[str, list[dict]], files: dict[str, Path]) -> list[Problem]:
-    problems = []
     names = list(by_split)
-    texts = {s: [r.get("text") if isinstance(r.get("text"), str) else "" for r in by_split[s]]
-             for s in names}
+    texts = [r.get("text") if isinstance(r.get("text"), str) else "" for s in names for r in by_split[s]]
+    matrix = _ngram_matrix(texts)  # one vocabulary for every split, fitted once
+    if matrix is None:
+        return []
+    bounds = np.cumsum([0] + [len(by_split[s]) for s in names])
+    rows = {s: matrix[bounds[i]:bounds[i + 1]] for i, s in enumerate(names)}
+    problems = []
     for i, first in enumerate(names):
         for second in names[i + 1:]:
-            for a, b, jaccard in near_duplicate_pairs(texts[first], texts[second]):
+            for a, b, jaccard in _jaccard_pairs(rows[first], rows[second], NEAR_DUPLICATE_JACCARD):
                 kind = "exact duplicate" if jaccard == 1.0 else f"near-duplicate (Jaccard {jaccard:.2f})"
                 other = by_split[first][a]
                 problems.append(Problem(str(files[second]), by_split[second][b]["_line"],
@@ -217,7 +229,9 @@ def load_corpus(path: Path | str | None = None):
     splits = {}
     for split, file in _split_files(path).items():
         rows = [{k: v for k, v in r.items() if k != "_line"} for r in _read_jsonl(file)[0]]
-        splits[split] = datasets.Dataset.from_list(rows)
+        # optional fields (label_b, adjudication_note) are absent on some rows; give every row every key
+        keys = list(dict.fromkeys(k for r in rows for k in r))
+        splits[split] = datasets.Dataset.from_list([{k: r.get(k) for k in keys} for r in rows])
     return datasets.DatasetDict(splits)
 
 

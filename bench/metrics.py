@@ -22,30 +22,33 @@ def macro_f1(gold: Sequence[str], pred: Sequence[str]) -> float:
     return float(f1_score(gold, pred, labels=list(LABELS), average="macro", zero_division=0))
 
 
-def _macro_f1_from_confusions(conf: np.ndarray) -> np.ndarray:
-    """Macro-F1 of a stack of confusion matrices (B, L, L), with sklearn's zero_division=0."""
+def macro_f1_from_confusions(conf: np.ndarray, scored: Sequence[int] | None = None) -> np.ndarray:
+    """Macro-F1 of a stack of confusion matrices (B, L, L), with sklearn's zero_division=0,
+    averaged over the class indices `scored` (all classes when None)."""
     tp = np.diagonal(conf, axis1=1, axis2=2).astype(np.float64)
     denom = conf.sum(axis=1) + conf.sum(axis=2)  # support + predicted count = 2tp + fp + fn
     f1 = np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0)
-    return f1.mean(axis=1)
+    return (f1 if scored is None else f1[:, list(scored)]).mean(axis=1)
 
 
 def resample_indices(n: int, n_resamples: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, n, size=(n_resamples, n))
 
 
-def bootstrap_scores(gold: np.ndarray, pred: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Macro-F1 and accuracy on each bootstrap resample, all resamples at once.
+def bootstrap_scores(gold: np.ndarray, pred: np.ndarray, indices: np.ndarray, n_labels: int = N_LABELS,
+                     scored: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Macro-F1 (over `scored` class indices, default all) and accuracy on each bootstrap resample,
+    all resamples at once; `gold` and `pred` are class indices in range(n_labels).
 
     sklearn scores one sample per call; at 1,000 resamples of 10,000 items that costs seconds,
     so the confusion matrices are counted together here (tests check equality with sklearn)."""
-    cells = gold * N_LABELS + pred
+    cells = gold * n_labels + pred
     n_resamples = indices.shape[0]
-    offsets = (np.arange(n_resamples) * N_LABELS * N_LABELS)[:, None]
-    counts = np.bincount((cells[indices] + offsets).ravel(), minlength=n_resamples * N_LABELS ** 2)
-    conf = counts.reshape(n_resamples, N_LABELS, N_LABELS)
+    offsets = (np.arange(n_resamples) * n_labels * n_labels)[:, None]
+    counts = np.bincount((cells[indices] + offsets).ravel(), minlength=n_resamples * n_labels ** 2)
+    conf = counts.reshape(n_resamples, n_labels, n_labels)
     accuracy = np.trace(conf, axis1=1, axis2=2) / indices.shape[1]
-    return _macro_f1_from_confusions(conf), accuracy
+    return macro_f1_from_confusions(conf, scored), accuracy
 
 
 def percentile_ci(values: np.ndarray, level: float = 0.95) -> list[float]:

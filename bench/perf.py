@@ -36,7 +36,7 @@ def _timed(fn):
     return result, time.perf_counter() - start
 
 
-def suite_timing(suite: str = "baselines", n_sentences: int | None = None) -> dict:
+def suite_timing(suite: str = "baselines", n_sentences: int | None = None, data: Path | None = None) -> dict:
     from bench.config import load_suite
     from bench.data import load_corpus
     from bench.labels import LABELS
@@ -44,7 +44,7 @@ def suite_timing(suite: str = "baselines", n_sentences: int | None = None) -> di
     from bench.training import select_on_dev
 
     n_sentences = n_sentences or 5000
-    corpus = _tiled(load_corpus(), n_sentences)
+    corpus = _tiled(load_corpus(data), n_sentences)
     figures = {"suite": suite, "sentences": sum(len(corpus[s]) for s in corpus), "systems": {}}
     for entry in load_suite(suite).entries:
         def fit_and_predict():
@@ -65,7 +65,8 @@ def suite_timing(suite: str = "baselines", n_sentences: int | None = None) -> di
     return figures
 
 
-def model_throughput(model_dir: Path, n: int | None = None, device: str = "auto") -> dict:
+def model_throughput(model_dir: Path, n: int | None = None, device: str = "auto",
+                     data: Path | None = None) -> dict:
     import torch
     from transformers import pipeline
 
@@ -79,7 +80,7 @@ def model_throughput(model_dir: Path, n: int | None = None, device: str = "auto"
     if not isinstance(system, FineTunedTransformer):
         raise UserError(f"{model_dir}: perf --model needs a fine-tuned transformer run.")
     n = n or 2000
-    corpus = load_corpus()
+    corpus = load_corpus(data)
     pool = [t for split in corpus for t in corpus[split]["text"]]
     texts = [pool[i % len(pool)] for i in range(n)]
     dtype = system._dtype(system.device_)
@@ -96,7 +97,7 @@ def model_throughput(model_dir: Path, n: int | None = None, device: str = "auto"
     bf16 = system.logits(texts, "bf16").argmax(axis=1)
     ids, tokenize_s = _timed(lambda: tokenizer(texts, truncation=True, max_length=system.max_length)["input_ids"])
     batches = [tokenizer.pad({"input_ids": [ids[i] for i in b]}, return_tensors="pt")
-               for b in length_sorted_batches([len(i) for i in ids], system.eval_batch_size)]
+               for b in length_sorted_batches([len(i) for i in ids], system._eval_batch_size(dev))]
     batches = [{k: v.to(dev) for k, v in b.items()} for b in batches]
     cast = torch.bfloat16 if dtype == "bf16" else None
 

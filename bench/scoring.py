@@ -35,7 +35,8 @@ def _parse_probs(value, where: str) -> list[float]:
     if (not isinstance(value, list) or len(value) != len(LABELS)
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)):
         raise UserError(f"{where}: 'probs' must be {len(LABELS)} numbers or a label → number mapping.")
-    if any(v < 0 or v > 1 for v in value) or abs(sum(value) - 1) > PROB_TOLERANCE:
+    # written so that NaN fails both checks (every comparison with NaN is False)
+    if not all(0 <= v <= 1 for v in value) or not abs(sum(value) - 1) <= PROB_TOLERANCE:
         raise UserError(f"{where}: 'probs' must be in [0, 1] and sum to 1.")
     return [float(v) for v in value]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bench.config import SuiteConfig
@@ -18,7 +19,7 @@ def run_suite(suite: SuiteConfig, device: str = "auto", data: Path | None = None
     results = []
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                TimeElapsedColumn())
-    with Progress(*columns, transient=False) as progress:
+    with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
         task = progress.add_task(f"suite {suite.name}", total=len(jobs))
         for config, seed in jobs:
             progress.update(task, description=f"suite {suite.name}: {config.name} (seed {seed})")

@@ -34,3 +34,41 @@ def tiny_bert(tmp_path_factory) -> Path:
     BertModel(config).save_pretrained(folder, safe_serialization=True)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+# Small enough to fit in about a second on a CPU, with a learning rate high enough that the tiny BERT moves.
+TINY_FINETUNE_PARAMS = {"epochs": 2, "batch_size": 8, "learning_rate": 1e-3, "eval_batch_size": 16,
+                        "precision": "fp32"}
+
+
+@pytest.fixture(scope="session")
+def tiny_finetune_config(tiny_bert):
+    """A `finetune` system config that fine-tunes the tiny BERT for two epochs."""
+    from bench.config import RunConfig
+
+    return RunConfig(name="tiny-finetune", system="finetune", params=dict(TINY_FINETUNE_PARAMS),
+                     model=str(tiny_bert))
+
+
+@pytest.fixture(scope="session")
+def finetune_run(tiny_finetune_config, tmp_path_factory) -> Path:
+    """One finished, uninterrupted `train_run` of the tiny BERT on the fixture corpus (seed 0, CPU,
+    100 bootstrap resamples), in a folder named `run`."""
+    from bench.training import train_run
+
+    output = tmp_path_factory.mktemp("finetune") / "run"
+    train_run(tiny_finetune_config, seed=0, device="cpu", output=output, data=FIXTURE_CORPUS, leaderboard=None,
+              n_resamples=100)
+    return output
+
+
+@pytest.fixture(scope="session")
+def cue_run(tmp_path_factory) -> Path:
+    """A finished run of the rule-based `cue_rules` system on the fixture corpus, in a folder named
+    `run`: a real run folder whose labels are deterministic and can be worked out by hand."""
+    from bench.config import RunConfig
+    from bench.training import train_run
+
+    root = tmp_path_factory.mktemp("cue-rules")
+    return train_run(RunConfig(name="cue-rules", system="cue_rules"), output=root / "run", data=FIXTURE_CORPUS,
+                     leaderboard=root / "lb.csv", n_resamples=10).directory

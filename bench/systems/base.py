@@ -14,7 +14,7 @@ from bench.labels import LABELS
 
 SYSTEM_FILE = "system.json"
 # Only these packages' types may be rebuilt from a saved skops file.
-TRUSTED_MODULE_PREFIXES = ("sklearn.", "numpy", "scipy.", "builtins.", "collections.")
+TRUSTED_MODULE_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
 
 
 class Classifier(Protocol):

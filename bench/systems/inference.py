@@ -36,6 +36,11 @@ def load_pretrained(loader, model: str, **kwargs):
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
+    if loader.__name__.startswith("AutoModel"):
+        import torch
+
+        # fp32 master weights whatever the checkpoint stores (e.g. an fp16 copy); autocast does bf16
+        kwargs.setdefault("dtype", torch.float32)
     try:
         return loader.from_pretrained(model, trust_remote_code=False, **kwargs)
     except (OSError, ValueError) as exc:

@@ -33,7 +33,7 @@ class FineTunedTransformer(ClassifierMixin, BaseEstimator):
 
     def __init__(self, model: str | None = None, epochs: int = 3, learning_rate: float = 5e-5,
                  batch_size: int = 16, weight_decay: float = 0.01, warmup_ratio: float = 0.1,
-                 max_length: int = 128, eval_batch_size: int = 64, precision: str = "auto",
+                 max_length: int = 128, eval_batch_size: int | None = None, precision: str = "auto",
                  seed: int = 0, device: str = "auto"):
         self.model = model
         self.epochs = epochs
@@ -47,6 +47,10 @@ class FineTunedTransformer(ClassifierMixin, BaseEstimator):
         self.seed = seed
         self.device = device
 
+    def _eval_batch_size(self, device: str) -> int:
+        """Inference batch: small on a CPU (cache-friendly), large on a GPU (fills the device)."""
+        return self.eval_batch_size or (1024 if device == "cuda" else 64)
+
     def _dtype(self, device: str) -> str:
         if self.precision == "auto":
             return "bf16" if bf16_supported(device) else "fp32"
@@ -55,6 +59,7 @@ class FineTunedTransformer(ClassifierMixin, BaseEstimator):
     def _dataset(self, tokenizer, texts, labels):
         import datasets
 
+        datasets.disable_progress_bars()
         data = datasets.Dataset.from_dict({"text": list(texts), "label": [LABEL_TO_ID[l] for l in labels]})
         return data.map(lambda b: tokenizer(b["text"], truncation=True, max_length=self.max_length),
                         batched=True, remove_columns=["text"])
@@ -71,11 +76,13 @@ class FineTunedTransformer(ClassifierMixin, BaseEstimator):
         model = load_pretrained(AutoModelForSequenceClassification, path, use_safetensors=True,
                                 num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=LABEL_TO_ID)
         has_dev = dev_texts is not None and len(dev_texts) > 0
-        output_dir = Path(checkpoint_dir) if checkpoint_dir else Path(tempfile.mkdtemp(prefix="claimframe-"))
+        # without a checkpoint_dir nothing can resume, so the checkpoints go in a folder removed after the fit
+        scratch = None if checkpoint_dir else tempfile.TemporaryDirectory(prefix="claimframe-")
+        output_dir = Path(checkpoint_dir) if checkpoint_dir else Path(scratch.name)
         multi_process = int(os.environ.get("WORLD_SIZE", "1")) > 1
         args = TrainingArguments(
             output_dir=str(output_dir), num_train_epochs=self.epochs, learning_rate=self.learning_rate,
-            per_device_train_batch_size=self.batch_size, per_device_eval_batch_size=self.eval_batch_size,
+            per_device_train_batch_size=self.batch_size, per_device_eval_batch_size=self._eval_batch_size(device),
             weight_decay=self.weight_decay, warmup_steps=self.warmup_ratio, seed=self.seed, data_seed=self.seed,
             train_sampling_strategy="group_by_length", bf16=self._dtype(device) == "bf16",
             use_cpu=device == "cpu", ddp_backend="gloo" if multi_process and device == "cpu" else None,
@@ -89,7 +96,11 @@ class FineTunedTransformer(ClassifierMixin, BaseEstimator):
             data_collator=DataCollatorWithPadding(tokenizer), processing_class=tokenizer,
             compute_metrics=_dev_macro_f1, callbacks=list(self.extra_callbacks))
         has_checkpoint = resume and any(output_dir.glob("checkpoint-*"))
-        trainer.train(resume_from_checkpoint=True if has_checkpoint else None)
+        try:
+            trainer.train(resume_from_checkpoint=True if has_checkpoint else None)
+        finally:
+            if scratch is not None:
+                scratch.cleanup()
         self.model_ = trainer.model.eval()
         self.tokenizer_ = tokenizer
         self.device_ = device
@@ -100,7 +111,7 @@ class FineTunedTransformer(ClassifierMixin, BaseEstimator):
         device = self.device_
         self.model_.to(device)
         return run_batched(texts, self.tokenizer_, lambda enc: self.model_(**enc).logits, device,
-                           dtype or self._dtype(device), self.eval_batch_size, self.max_length)
+                           dtype or self._dtype(device), self._eval_batch_size(device), self.max_length)
 
     def predict_proba(self, texts) -> np.ndarray:
         texts = list(texts)

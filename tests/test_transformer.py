@@ -1,0 +1,162 @@
+"""Transformer systems with the tiny BERT: fine-tuning (save/load, determinism, resume), the frozen
+encoder's embedding cache, and the shared batched inference path."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from transformers import TrainerCallback
+
+from bench.data import load_corpus
+from bench.labels import LABELS
+from bench.systems import encoder as encoder_module
+from bench.systems import inference, load_system, save_system
+from bench.systems.encoder import FrozenEncoder
+from bench.systems.transformer import FineTunedTransformer
+from bench.training import train_run
+
+FIXTURE_CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+STEPS_PER_EPOCH = 3  # 19 training sentences in batches of 8
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return load_corpus(FIXTURE_CORPUS)
+
+
+def fine_tune(config, corpus, seed: int = 0) -> FineTunedTransformer:
+    system = FineTunedTransformer(model=config.model, seed=seed, device="cpu", **config.params)
+    return system.fit(corpus["train"]["text"], corpus["train"]["label"], corpus["dev"]["text"], corpus["dev"]["label"])
+
+
+@pytest.fixture(scope="module")
+def fitted(tiny_finetune_config, corpus, tmp_path_factory):
+    """A fit without a checkpoint folder, with temporary files redirected to see what it leaves."""
+    scratch = tmp_path_factory.mktemp("scratch")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tempfile, "tempdir", str(scratch))
+        system = fine_tune(tiny_finetune_config, corpus)
+    return system, scratch
+
+
+def test_fit_leaves_no_temporary_checkpoints(fitted):
+    _, scratch = fitted
+    assert not list(scratch.glob("claimframe-*"))
+
+
+def test_save_and_load_give_identical_predictions(fitted, corpus, tmp_path):
+    system, _ = fitted
+    texts = list(corpus["test"]["text"]) + list(corpus["test_ood"]["text"])
+    proba = system.predict_proba(texts)
+    assert proba.shape == (12, len(LABELS))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    save_system(system, "finetune", tmp_path / "model")
+    assert (tmp_path / "model" / "hf" / "model.safetensors").exists()
+    assert not list((tmp_path / "model").rglob("*.bin"))
+    loaded = load_system(tmp_path / "model", device="cpu")
+    assert isinstance(loaded, FineTunedTransformer) and loaded.epochs == 2
+    np.testing.assert_array_equal(loaded.predict_proba(texts), proba)
+    assert loaded.predict(texts) == system.predict(texts)
+    assert loaded.predict_proba([]).shape == (0, len(LABELS))
+
+
+def test_same_seed_gives_identical_probabilities(fitted, tiny_finetune_config, corpus):
+    system, _ = fitted
+    texts = list(corpus["test"]["text"])
+    proba = system.predict_proba(texts)
+    np.testing.assert_array_equal(fine_tune(tiny_finetune_config, corpus, seed=0).predict_proba(texts), proba)
+    assert not np.allclose(fine_tune(tiny_finetune_config, corpus, seed=1).predict_proba(texts), proba)
+
+
+class Interrupted(Exception):
+    pass
+
+
+class CrashOnFirstSave(TrainerCallback):
+    def on_save(self, args, state, control, **kwargs):
+        raise Interrupted(f"simulated crash after saving step {state.global_step}")
+
+
+class CountSteps(TrainerCallback):
+    def __init__(self):
+        self.steps = 0
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.steps += 1
+
+
+def _comparable(metrics: dict) -> dict:
+    """metrics.json without the wall-clock figures."""
+    return {k: v for k, v in metrics.items() if k not in ("train_seconds", "predict_sentences_per_second")}
+
+
+def test_resume_after_a_crash_matches_an_uninterrupted_run(tiny_finetune_config, finetune_run, tmp_path,
+                                                           monkeypatch):
+    output, board = tmp_path / "run", tmp_path / "board.csv"
+    run = dict(seed=0, device="cpu", output=output, data=FIXTURE_CORPUS, leaderboard=board, n_resamples=100)
+    monkeypatch.setattr(FineTunedTransformer, "extra_callbacks", [CrashOnFirstSave()])
+    with pytest.raises(Interrupted):
+        train_run(tiny_finetune_config, **run)
+    assert not output.exists() and not board.exists()
+    checkpoints = tmp_path / "run.partial" / "checkpoints"
+    assert [p.name for p in checkpoints.glob("checkpoint-*")] == [f"checkpoint-{STEPS_PER_EPOCH}"]
+
+    counter = CountSteps()
+    monkeypatch.setattr(FineTunedTransformer, "extra_callbacks", [counter])
+    train_run(tiny_finetune_config, resume=True, **run)
+    assert counter.steps == STEPS_PER_EPOCH  # only the second epoch was trained
+    assert not (tmp_path / "run.partial").exists()
+    resumed = json.loads((output / "metrics.json").read_text())
+    uninterrupted = json.loads((finetune_run / "metrics.json").read_text())
+    assert _comparable(resumed) == _comparable(uninterrupted)
+    assert (output / "predictions-test.jsonl").read_text() == (finetune_run / "predictions-test.jsonl").read_text()
+
+
+def test_frozen_encoder_caches_embeddings(tiny_bert, corpus, tmp_path, monkeypatch):
+    calls = []
+    real_run_batched = encoder_module.run_batched
+
+    def counting_run_batched(texts, *args, **kwargs):
+        calls.append(len(texts))
+        return real_run_batched(texts, *args, **kwargs)
+
+    monkeypatch.setattr(encoder_module, "run_batched", counting_run_batched)
+    train, test = corpus["train"], corpus["test"]
+    params = dict(model=str(tiny_bert), cache_dir=str(tmp_path / "cache"), batch_size=8, device="cpu")
+    first = FrozenEncoder(**params).fit(train["text"], train["label"])
+    proba = first.predict_proba(test["text"])
+    assert calls == [19, 6]
+    assert len(list((tmp_path / "cache").glob("*.npy"))) == 2
+    assert proba.shape == (6, len(LABELS))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+    second = FrozenEncoder(**params).fit(train["text"], train["label"])
+    np.testing.assert_array_equal(second.predict_proba(test["text"]), proba)
+    assert calls == [19, 6]  # both embeddings came from the cache
+    assert getattr(second, "encoder_", None) is None  # the model was never even loaded
+    np.testing.assert_array_equal(second.embed(test["text"]), first.embed(test["text"]))
+
+
+def test_run_batched_returns_rows_in_input_order(tiny_bert, corpus, monkeypatch):
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    monkeypatch.setattr(inference, "CHUNK", 7)  # several tokenisation chunks, each with its own sort
+    tokenizer = AutoTokenizer.from_pretrained(tiny_bert)
+    model = AutoModel.from_pretrained(tiny_bert).eval()
+    texts = [t for split in corpus for t in corpus[split]["text"]]
+
+    def forward(encoding):
+        return inference.mean_pool(model(**encoding).last_hidden_state, encoding["attention_mask"])
+
+    batched = inference.run_batched(texts, tokenizer, forward, "cpu", "fp32", batch_size=4, max_length=128)
+    with torch.inference_mode():
+        one_by_one = np.stack([forward(tokenizer([t], return_tensors="pt", truncation=True, max_length=128))[0].numpy()
+                               for t in texts])
+    assert batched.shape == (len(texts), 32)
+    np.testing.assert_allclose(batched, one_by_one, atol=1e-5)
+    assert not np.allclose(batched[0], batched[1], atol=1e-3)
