@@ -28,13 +28,15 @@ FLOAT_COLUMNS = {"macro_f1", "macro_f1_ci_low", "macro_f1_ci_high", "accuracy", 
 
 
 def row_from_scorecard(card: dict, **fields) -> dict:
-    """One leaderboard row from a scorecard plus the run's identifying fields."""
+    """One leaderboard row from a scorecard plus the run's identifying fields; per-class F1 columns
+    stay blank for labels the scorecard lacks (external sets scored on other label sets)."""
     row = {
         "n": card["n"], "macro_f1": round(card["macro_f1"], 4),
         "macro_f1_ci_low": round(card["macro_f1_ci"][0], 4),
         "macro_f1_ci_high": round(card["macro_f1_ci"][1], 4),
         "accuracy": round(card["accuracy"], 4),
-        **{f"f1_{label}": round(card["per_class"][label]["f1"], 4) for label in LABELS},
+        **{f"f1_{label}": round(card["per_class"][label]["f1"], 4) if label in card["per_class"] else ""
+           for label in LABELS},
         "ece": round(card["ece"], 4) if "ece" in card else "",
         "brier": round(card["brier"], 4) if "brier" in card else "",
     }
