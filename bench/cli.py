@@ -50,6 +50,27 @@ def cmd_data_stats(args) -> int:
     return 0
 
 
+def cmd_data_agreement(args) -> int:
+    from bench.agreement import corpus_agreement
+    from bench.data import load_corpus
+    from bench.labels import LABELS
+
+    report = corpus_agreement(load_corpus(args.path))
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"{'split':10}{'double':>8}{'agree':>8}{'kappa':>8}" + "".join(f"{'κ ' + l[:10]:>14}" for l in LABELS)
+          + f"{'human F1':>10}")
+    for split, row in report.items():
+        if row is None:
+            print(f"{split:10}  no second annotation")
+            continue
+        print(f"{split:10}{row['n_double']:>8}{row['observed_agreement']:>8.3f}{row['kappa']:>8.3f}"
+              + "".join(f"{row['kappa_per_class'][l]:>14.3f}" for l in LABELS)
+              + f"{row['human_ceiling_macro_f1']:>10.3f}")
+    return 0
+
+
 def cmd_train(args) -> int:
     from bench.config import load_run_config
     from bench.leaderboard import DEFAULT_LEADERBOARD
@@ -86,16 +107,37 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_leaderboard(args) -> int:
-    from bench.leaderboard import DEFAULT_LEADERBOARD, load_rows, render, select
+    from bench.leaderboard import DEFAULT_LEADERBOARD, load_rows
+    from bench.leaderboard_render import build_board, render_board, update_readme
 
-    rows = select(load_rows(args.path or DEFAULT_LEADERBOARD), args.split, args.system)
-    if not rows:
+    board = build_board(load_rows(args.path or DEFAULT_LEADERBOARD), data=args.data, split=args.split,
+                        system=args.system, aggregate=args.aggregate_seeds)
+    if not board.splits:
         print("no leaderboard rows match.", file=sys.stderr)
         return 0
-    columns = ["system", "split", "macro_f1", "macro_f1_ci_low", "macro_f1_ci_high", "accuracy",
-               "seed", "device", "run_id"]
-    print(render(rows, columns if args.format != "csv" else list(rows[0]), args.format), end="")
+    if args.readme:
+        update_readme(args.readme, render_board(board, "md"))
+        print(f"{args.readme}: leaderboard section updated.")
+        return 0
+    print(render_board(board, args.format), end="")
     return 0
+
+
+def cmd_report(args) -> int:
+    from bench.report import write_report
+
+    page, markdown = write_report(args.output, leaderboard=args.leaderboard, data=args.data)
+    print(f"wrote {page} and {markdown}")
+    return 0
+
+
+def cmd_reproduce(args) -> int:
+    from bench.reproduce import format_reproduction, reproduce
+
+    result = reproduce(args.run_id, leaderboard=args.leaderboard, data=args.data, device=args.device,
+                       output=args.output)
+    print(format_reproduction(result))
+    return 0 if result.matches else 1
 
 
 def cmd_run(args) -> int:
@@ -118,12 +160,36 @@ def cmd_perf(args) -> int:
     from bench import perf
 
     if args.model:
-        figures = perf.model_throughput(Path(args.model), n=args.n, device=args.device)
+        figures = perf.model_throughput(Path(args.model), n=args.n, device=args.device, data=args.data)
     else:
-        figures = perf.suite_timing(args.suite, n_sentences=args.n)
+        figures = perf.suite_timing(args.suite, n_sentences=args.n, data=args.data)
     print(perf.format_figures(figures))
     if args.json:
         print(json.dumps(figures))
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from bench.predict import predict_article
+
+    content = predict_article(args.model, file=args.file, text=args.text, fmt=args.format, output=args.output,
+                              device=args.device)
+    if args.output:
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        print(content, end="")
+    return 0
+
+
+def cmd_evaluate_external(args) -> int:
+    from bench.external import evaluate_external, format_external
+    from bench.leaderboard import DEFAULT_LEADERBOARD
+
+    leaderboard = None if args.no_leaderboard else Path(args.leaderboard or DEFAULT_LEADERBOARD)
+    cards = evaluate_external(args.model, dataset=args.dataset, path=args.path, config=args.config,
+                              device=args.device, leaderboard=leaderboard, output=args.output,
+                              n_resamples=args.resamples)
+    print("\n\n".join(format_external(card) for card in cards))
     return 0
 
 
@@ -140,6 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("path", nargs="?")
     stats.add_argument("--json", action="store_true")
     stats.set_defaults(func=cmd_data_stats)
+    agreement = data_sub.add_parser("agreement", help="Cohen's kappa per split and class; human ceiling")
+    agreement.add_argument("path", nargs="?")
+    agreement.add_argument("--json", action="store_true")
+    agreement.set_defaults(func=cmd_data_agreement)
 
     train = sub.add_parser("train", help="train one system, select on dev, evaluate, record")
     train.add_argument("--config", required=True)
@@ -168,8 +238,25 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--split")
     board.add_argument("--system")
     board.add_argument("--format", default="table", choices=["table", "md", "csv"])
-    board.add_argument("--path", type=Path)
+    board.add_argument("--path", "--leaderboard", dest="path", type=Path)
+    board.add_argument("--aggregate-seeds", action="store_true", help="mean ± sd of macro-F1 over seeds")
+    board.add_argument("--data", type=Path, help="corpus for tiers and the human ceiling")
+    board.add_argument("--readme", type=Path, help="rewrite the leaderboard section of this README")
     board.set_defaults(func=cmd_leaderboard)
+
+    report = sub.add_parser("report", help="HTML + Markdown report with tiers, plots and errors")
+    report.add_argument("--output", type=Path, default=Path("reports"))
+    report.add_argument("--leaderboard", type=Path)
+    report.add_argument("--data", type=Path)
+    report.set_defaults(func=cmd_report)
+
+    again = sub.add_parser("reproduce", help="re-run a leaderboard row and check its metrics")
+    again.add_argument("run_id")
+    again.add_argument("--leaderboard", type=Path)
+    again.add_argument("--data", type=Path, help="corpus to use (default: the one the run recorded)")
+    again.add_argument("--device", choices=["auto", "cpu", "cuda"], help="default: the recorded device")
+    again.add_argument("--output", type=Path, help="keep the re-run's folder here")
+    again.set_defaults(func=cmd_reproduce)
 
     run = sub.add_parser("run", help="the main job: train and evaluate a suite")
     run.add_argument("--suite", default="default")
@@ -186,7 +273,30 @@ def build_parser() -> argparse.ArgumentParser:
     perf.add_argument("--n", type=int, default=None)
     perf.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     perf.add_argument("--json", action="store_true")
+    perf.add_argument("--data", type=Path, help="corpus to sample sentences from (default: the shipped one)")
     perf.set_defaults(func=cmd_perf)
+
+    predict = sub.add_parser("predict", help="label every sentence of an article")
+    predict.add_argument("file", nargs="?", help="a UTF-8 text file, or - for standard input")
+    predict.add_argument("--model", required=True, type=Path, help="a run folder or its model/ folder")
+    predict.add_argument("--text", help="the article itself, instead of FILE")
+    predict.add_argument("--format", default="table", choices=["table", "jsonl", "html"])
+    predict.add_argument("--output", type=Path)
+    predict.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    predict.set_defaults(func=cmd_predict)
+
+    external = sub.add_parser("evaluate-external", help="score a model on CheckThat! or an adapter-config data set")
+    external.add_argument("dataset", nargs="?", help="checkthat")
+    external.add_argument("--path", type=Path, help="CheckThat! folder or TSV file "
+                          "(default: ../shared/external/checkthat-subjectivity-en)")
+    external.add_argument("--config", type=Path, help="an adapter config, e.g. configs/external/babe.yaml")
+    external.add_argument("--model", required=True, type=Path, help="a run folder or its model/ folder")
+    external.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    external.add_argument("--output", type=Path, help="write the scorecards as JSON")
+    external.add_argument("--leaderboard", type=Path)
+    external.add_argument("--no-leaderboard", action="store_true")
+    external.add_argument("--resamples", type=int, default=1000)
+    external.set_defaults(func=cmd_evaluate_external)
     return parser
 
 

@@ -111,15 +111,19 @@ def write_yaml(path: Path, content) -> None:
 
 
 @contextmanager
-def staged_run_dir(final: Path, resume: bool = False):
+def staged_run_dir(final: Path, resume: bool = False, main_process: bool = True):
     """Yield a `.partial` folder; it becomes `final` only when the block succeeds.
 
     An existing finished run is never touched. A failed run leaves its `.partial` folder
-    (with checkpoints) for `--resume`, and never a half-written `final`."""
+    (with checkpoints) for `--resume`, and never a half-written `final`. In a multi-process launch
+    only the main process clears, creates and publishes the folder; the others just get its path."""
     final = Path(final)
     partial = final.with_name(final.name + PARTIAL_SUFFIX)
     if final.exists():
         raise UserError(f"{final}: a run already exists there; choose another --output.")
+    if not main_process:
+        yield partial
+        return
     if partial.exists() and not resume:
         shutil.rmtree(partial)
     try:

@@ -42,6 +42,16 @@ def is_main_process() -> bool:
     return int(os.environ.get("RANK", "0")) == 0
 
 
+def wait_for_other_processes() -> None:
+    """A barrier across the processes of a launch whose process group is up (a Trainer started it);
+    a no-op otherwise."""
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        import torch.distributed as dist
+
+        if dist.is_available() and dist.is_initialized():
+            dist.barrier()
+
+
 def grid_points(grid: dict) -> list[dict]:
     keys = sorted(grid)
     return [dict(zip(keys, values)) for values in itertools.product(*(grid[k] for k in keys))] or [{}]
@@ -58,7 +68,11 @@ def _fit(system, train, dev, checkpoint_dir: Path | None, resume: bool):
     kwargs = {}
     if "checkpoint_dir" in inspect.signature(system.fit).parameters:
         kwargs = {"checkpoint_dir": checkpoint_dir, "resume": resume}
-    return system.fit(train["text"], train["label"], dev["text"], dev["label"], **kwargs)
+    system = system.fit(train["text"], train["label"], dev["text"], dev["label"], **kwargs)
+    # Every process reloads the best checkpoint after training; none may go on to overwrite or
+    # delete the checkpoints (the next grid point, rank 0's cleanup) before all have.
+    wait_for_other_processes()
+    return system
 
 
 def predict_timed(system, texts: list[str]) -> tuple[np.ndarray, float]:
@@ -106,13 +120,13 @@ def train_run(config: RunConfig, seed: int | None = None, device: str = "auto",
     contrast = load_contrast(data_path)
 
     start = time.perf_counter()
-    with staged_run_dir(final, resume=resume) as stage:
+    with staged_run_dir(final, resume=resume, main_process=is_main_process()) as stage:
         fit_start = time.perf_counter()
         system, params, trials = select_on_dev(config, corpus, seed, device, stage / "checkpoints", resume)
         train_seconds = time.perf_counter() - fit_start
-        shutil.rmtree(stage / "checkpoints", ignore_errors=True)
         if not is_main_process():
             return RunResult(run_id, final, {}, [])
+        shutil.rmtree(stage / "checkpoints", ignore_errors=True)
         splits, speeds, cards = [s for s in corpus if s != "train"], {}, {}
         for split in splits:
             rows = corpus[split]
@@ -127,8 +141,9 @@ def train_run(config: RunConfig, seed: int | None = None, device: str = "auto",
             consistency = contrast_consistency([r["pair_id"] for r in contrast], [r["label"] for r in contrast],
                                                labels_from_proba(proba))
         save_system(system, config.system, stage / "model")
-        resolved = config.to_dict() | {"params": params,
-                                       "grid_results": trials, "data": str(data_path)}
+        # `declared` is the config as given (its hash is the row's config_sha256), for `reproduce`.
+        resolved = config.to_dict() | {"params": params, "declared": config.to_dict(),
+                                       "grid_results": trials, "data": portable_path(data_path)}
         write_yaml(stage / "config.yaml", resolved)
         metrics = {"schema_version": METRICS_VERSION, "run_id": run_id, "system": config.name,
                    "config_sha256": config.sha256(), "seed": seed, "device": resolved_device,

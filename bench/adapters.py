@@ -1,0 +1,170 @@
+"""External data sets declared in `configs/external/*.yaml`: a CSV, TSV or JSONL file, or a Hugging Face
+dataset, with its text and label columns and a mapping of its labels onto ClaimFrame's three labels
+(`mapping: claimframe`) or onto the CheckThat!-style OBJ/SUBJ framing collapse (`mapping: binary`)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.config import _check_keys, _read_yaml
+from bench.data import PACKAGE_ROOT
+from bench.errors import UserError
+from bench.labels import LABELS
+
+BINARY_LABELS = ("OBJ", "SUBJ")
+TARGETS = {"binary": BINARY_LABELS, "claimframe": LABELS}
+FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl"}
+ADAPTER_KEYS = {"name": str, "description": str, "licence": str, "path": str, "format": str,
+                "dataset": str, "subset": str, "split": str, "text_column": str, "label_column": str,
+                "mapping": str, "labels": dict}
+
+
+@dataclass
+class ExternalSet:
+    """Sentences with gold labels already in the target label set (`BINARY_LABELS` or `LABELS`)."""
+
+    name: str
+    source: str
+    mapping: str
+    texts: list[str]
+    gold: list[str]
+    data_sha256: str
+    dropped: int = 0
+
+
+@dataclass(frozen=True)
+class AdapterConfig:
+    name: str
+    text_column: str
+    label_column: str
+    mapping: str
+    labels: dict = field(default_factory=dict)  # their label → target label, or None to drop the row
+    path: Path | None = None
+    format: str = ""
+    dataset: str | None = None
+    subset: str | None = None
+    split: str = "train"
+    description: str = ""
+    source: str = ""
+
+
+def resolve_data_path(value: str) -> Path:
+    """`~` expanded; a relative path is taken from the repository root, wherever the command runs."""
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (PACKAGE_ROOT / path).resolve()
+
+
+def load_adapter_config(path: Path | str) -> AdapterConfig:
+    path = Path(path)
+    content = _read_yaml(path)
+    _check_keys(content, ADAPTER_KEYS, path)
+    for key in ("text_column", "label_column", "mapping"):
+        if not content.get(key):
+            raise UserError(f"{path}: missing required key '{key}'.")
+    if bool(content.get("path")) == bool(content.get("dataset")):
+        raise UserError(f"{path}: give exactly one of 'path' (a CSV, TSV or JSONL file) and 'dataset' "
+                        f"(a Hugging Face dataset name).")
+    mapping = content["mapping"]
+    if mapping not in TARGETS:
+        raise UserError(f"{path}: mapping must be one of {', '.join(TARGETS)}, not '{mapping}'.")
+    targets = TARGETS[mapping]
+    labels = {str(their): ours for their, ours in (content.get("labels") or {t: t for t in targets}).items()}
+    wrong = [f"{their}: {ours}" for their, ours in labels.items() if ours is not None and ours not in targets]
+    if wrong:
+        raise UserError(f"{path}: label '{wrong[0]}' must map to one of {', '.join(targets)} "
+                        f"(or to null to drop those rows) under mapping '{mapping}'.")
+    data_path = resolve_data_path(content["path"]) if content.get("path") else None
+    fmt = content.get("format") or (FORMATS.get(data_path.suffix.lower(), "") if data_path else "")
+    if data_path is not None and fmt not in FORMATS.values():
+        raise UserError(f"{path}: cannot tell the format of '{data_path.name}'; set format: "
+                        f"{' | '.join(FORMATS.values())}.")
+    return AdapterConfig(name=content.get("name") or path.stem, text_column=content["text_column"],
+                         label_column=content["label_column"], mapping=mapping, labels=labels,
+                         path=data_path, format=fmt, dataset=content.get("dataset"),
+                         subset=content.get("subset"), split=content.get("split") or "train",
+                         description=content.get("description", ""), source=str(path))
+
+
+def _file_records(path: Path, fmt: str) -> tuple[list[tuple[str, dict]], str]:
+    """(where, record) pairs and the file's SHA-256."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UserError(f"{path}: data file not found (edit 'path' in the adapter config).") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot be read ({exc.strerror}).") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: is not UTF-8 text.") from None
+    records = []
+    if fmt == "jsonl":
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise UserError(f"{path}:{number}: malformed JSON ({exc.msg}).") from None
+            if not isinstance(record, dict):
+                raise UserError(f"{path}:{number}: line is not a JSON object.")
+            records.append((f"{path}:{number}", record))
+    else:
+        reader = csv.DictReader(io.StringIO(text), delimiter="\t" if fmt == "tsv" else ",")
+        try:
+            for record in reader:
+                if None in record:
+                    raise UserError(f"{path}:{reader.line_num}: wrong column count (more fields than the "
+                                    f"{len(reader.fieldnames)} header columns).")
+                records.append((f"{path}:{reader.line_num}", record))
+        except csv.Error as exc:
+            raise UserError(f"{path}:{reader.line_num}: malformed {fmt.upper()} ({exc}).") from None
+    return records, hashlib.sha256(raw).hexdigest()
+
+
+def _dataset_records(config: AdapterConfig) -> tuple[list[tuple[str, dict]], str]:
+    """Rows of a Hugging Face dataset; with HF_HUB_OFFLINE=1 only a cached or local copy is read."""
+    import datasets
+
+    try:
+        rows = datasets.load_dataset(config.dataset, config.subset, split=config.split)
+    except Exception as exc:  # datasets raises many types (hub, builder, file); all mean "cannot load"
+        raise UserError(f"cannot load dataset '{config.dataset}' split '{config.split}': "
+                        f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    return ([(f"{config.dataset}[{config.split}] row {i}", row) for i, row in enumerate(rows)],
+            getattr(rows, "_fingerprint", ""))
+
+
+def read_adapter(config: AdapterConfig) -> ExternalSet:
+    """Every row mapped to the target labels; rows whose label maps to null are dropped and counted."""
+    if config.path is not None:
+        records, digest = _file_records(config.path, config.format)
+        source = str(config.path)
+    else:
+        records, digest = _dataset_records(config)
+        source = f"{config.dataset}:{config.split}"
+    texts, gold, dropped = [], [], 0
+    for where, record in records:
+        for column in (config.text_column, config.label_column):
+            if record.get(column) is None:
+                raise UserError(f"{where}: no value in column '{column}' "
+                                f"(columns: {', '.join(str(k) for k in record)}).")
+        label, text = str(record[config.label_column]).strip(), str(record[config.text_column]).strip()
+        if label not in config.labels:
+            raise UserError(f"{where}: unknown label '{label}' (the config maps "
+                            f"{', '.join(repr(k) for k in config.labels)}).")
+        if config.labels[label] is None:
+            dropped += 1
+            continue
+        if not text:
+            raise UserError(f"{where}: empty text in column '{config.text_column}'.")
+        texts.append(text)
+        gold.append(config.labels[label])
+    if not texts:
+        raise UserError(f"{source}: no rows to score.")
+    return ExternalSet(config.name, source, config.mapping, texts, gold, digest, dropped)
