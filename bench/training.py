@@ -91,9 +91,12 @@ def select_on_dev(config: RunConfig, corpus, seed: int, device: str, checkpoint_
     accepted = set(inspect.signature(system_class(config.system).__init__).parameters)
     train, dev = corpus["train"], corpus["dev"]
     best, best_score, best_params, trials = None, -1.0, {}, []
-    for point in grid_points(config.grid):
+    points = grid_points(config.grid)
+    for index, point in enumerate(points):
         params = _system_params(config, point, seed, device, accepted)
-        system = _fit(build_system(config.system, params), train, dev, checkpoint_dir, resume)
+        # each grid point checkpoints on its own, so --resume never continues another point's training
+        point_dir = checkpoint_dir / f"grid-{index}" if checkpoint_dir and len(points) > 1 else checkpoint_dir
+        system = _fit(build_system(config.system, params), train, dev, point_dir, resume)
         score = macro_f1(dev["label"], system.predict(dev["text"]))
         trials.append({"params": point, "dev_macro_f1": round(score, 6)})
         if score > best_score:
@@ -104,12 +107,13 @@ def select_on_dev(config: RunConfig, corpus, seed: int, device: str, checkpoint_
 def train_run(config: RunConfig, seed: int | None = None, device: str = "auto",
               output: Path | None = None, data: Path | None = None,
               leaderboard: Path | None = DEFAULT_LEADERBOARD, n_resamples: int = 1000,
-              resume: bool = False) -> RunResult:
+              resume: bool = False, corpus=None) -> RunResult:
+    """`corpus`, when given, is the already loaded and validated corpus at `data` (a suite loads it once)."""
     seed = config.seed if seed is None else seed
     config = replace(config, seed=seed)
     resolved_device = resolve_device(device)
     data_path = Path(data or config.data or DEFAULT_DATA)
-    corpus = load_corpus(data_path)
+    corpus = corpus if corpus is not None else load_corpus(data_path)
     if "dev" not in corpus:
         raise UserError(f"{data_path}: the corpus needs a dev split to select on.")
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and output is None:

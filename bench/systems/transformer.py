@@ -89,7 +89,9 @@ class FineTunedTransformer(ClassifierMixin, BaseEstimator):
             eval_strategy="epoch" if has_dev else "no", save_strategy="epoch",
             load_best_model_at_end=has_dev, metric_for_best_model="macro_f1", greater_is_better=True,
             save_total_limit=2, logging_strategy="no", report_to=[], disable_tqdm=True,
-            dataloader_num_workers=0)
+            # the loss of a sequence classifier is already a per-example mean; averaging token counts
+            # across processes would scale it by the number of processes
+            average_tokens_across_devices=False, dataloader_num_workers=0)
         trainer = Trainer(
             model=model, args=args, train_dataset=self._dataset(tokenizer, texts, labels),
             eval_dataset=self._dataset(tokenizer, dev_texts, dev_labels) if has_dev else None,
