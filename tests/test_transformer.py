@@ -160,3 +160,35 @@ def test_run_batched_returns_rows_in_input_order(tiny_bert, corpus, monkeypatch)
     assert batched.shape == (len(texts), 32)
     np.testing.assert_allclose(batched, one_by_one, atol=1e-5)
     assert not np.allclose(batched[0], batched[1], atol=1e-3)
+
+
+def test_run_batched_trims_each_batch_to_its_own_width_on_either_padding_side(tiny_bert):
+    import torch
+    from transformers import AutoTokenizer
+
+    from bench.systems.inference import run_batched
+
+    texts = ["short one", "a much longer sentence with many more tokens in it than the first", "mid length text"]
+    for side in ("right", "left"):
+        tokenizer = AutoTokenizer.from_pretrained(tiny_bert, padding_side=side)
+        seen = []
+
+        def forward(encoding):
+            seen.append((encoding["input_ids"].shape[1], encoding["attention_mask"].tolist()))
+            return encoding["attention_mask"].sum(dim=1, keepdim=True).to(torch.float32)
+
+        lengths = run_batched(texts, tokenizer, forward, "cpu", batch_size=1)[:, 0]
+        expected = [len(tokenizer(t)["input_ids"]) for t in texts]
+        assert lengths.tolist() == expected  # input order restored, no padding counted
+        assert sorted(width for width, _ in seen) == sorted(expected)  # each batch of one is unpadded
+
+
+def test_pad_batch_pads_right_or_left_with_matching_mask():
+    from bench.systems.inference import pad_batch
+
+    ids, mask = pad_batch([[5, 6, 7], [8]], pad_id=0)
+    assert ids.tolist() == [[5, 6, 7], [8, 0, 0]]
+    assert mask.tolist() == [[1, 1, 1], [1, 0, 0]]
+    ids, mask = pad_batch([[5, 6, 7], [8]], pad_id=9, left=True)
+    assert ids.tolist() == [[5, 6, 7], [9, 9, 8]]
+    assert mask.tolist() == [[1, 1, 1], [0, 0, 1]]

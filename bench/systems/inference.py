@@ -59,21 +59,45 @@ def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[np.nd
     return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
 
 
+def pad_batch(ids: list[list[int]], pad_id: int, left: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids and attention mask of one batch, padded with NumPy to the batch's longest row."""
+    lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+    width = int(lengths.max())
+    input_ids = np.full((len(ids), width), pad_id, dtype=np.int64)
+    for row, tokens in enumerate(ids):
+        if left:
+            input_ids[row, width - len(tokens):] = tokens
+        else:
+            input_ids[row, :len(tokens)] = tokens
+    positions = np.arange(width)[None, :]
+    mask = positions >= (width - lengths)[:, None] if left else positions < lengths[:, None]
+    return input_ids, mask.astype(np.int64)
+
+
 def run_batched(texts: Sequence[str], tokenizer, forward: Callable, device: str, dtype: str = "fp32",
                 batch_size: int = 64, max_length: int = 128) -> np.ndarray:
-    """Apply `forward(encoding) -> Tensor[B, D]` to every text; rows come back in input order."""
+    """Apply `forward(encoding) -> Tensor[B, D]` to every text; rows come back in input order.
+
+    Results stay on the device until the end, so the GPU never waits for a per-batch copy back."""
     import torch
 
     texts = list(texts)
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
     cast = autocast_dtype(dtype)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    left = getattr(tokenizer, "padding_side", "right") == "left"
+    pin = device == "cuda"
 
     def tokenize(chunk: list[str]):
         return tokenizer(chunk, truncation=True, max_length=max_length, padding=False)["input_ids"]
 
+    def to_device(array: np.ndarray):
+        tensor = torch.from_numpy(array)
+        return (tensor.pin_memory() if pin else tensor).to(device, non_blocking=True)
+
     starts = list(range(0, len(texts), CHUNK))
-    outputs: list[np.ndarray | None] = [None] * len(texts)
+    order, results = [], []
     with ThreadPoolExecutor(max_workers=1) as pool, torch.inference_mode():
         pending = pool.submit(tokenize, texts[: CHUNK])
         for k, start in enumerate(starts):
@@ -81,13 +105,15 @@ def run_batched(texts: Sequence[str], tokenizer, forward: Callable, device: str,
             if k + 1 < len(starts):
                 pending = pool.submit(tokenize, texts[starts[k + 1]: starts[k + 1] + CHUNK])
             for batch in length_sorted_batches([len(i) for i in ids], batch_size):
-                encoding = tokenizer.pad({"input_ids": [ids[i] for i in batch]}, return_tensors="pt")
-                encoding = {key: value.to(device, non_blocking=True) for key, value in encoding.items()}
+                input_ids, mask = pad_batch([ids[i] for i in batch], pad_id, left)
+                encoding = {"input_ids": to_device(input_ids), "attention_mask": to_device(mask)}
                 with torch.autocast(device_type=device, dtype=cast, enabled=cast is not None):
-                    result = forward(encoding).float().cpu().numpy()
-                for row, index in zip(result, batch):
-                    outputs[start + int(index)] = row
-    return np.stack(outputs)
+                    results.append(forward(encoding).float())
+                order.append(start + batch)
+    values = torch.cat(results).cpu().numpy()
+    output = np.empty_like(values)
+    output[np.concatenate(order)] = values
+    return output
 
 
 def mean_pool(hidden, attention_mask):

@@ -49,7 +49,7 @@ class FineTunedTransformer(ClassifierMixin, BaseEstimator):
 
     def _eval_batch_size(self, device: str) -> int:
         """Inference batch: small on a CPU (cache-friendly), large on a GPU (fills the device)."""
-        return self.eval_batch_size or (1024 if device == "cuda" else 64)
+        return self.eval_batch_size or (4096 if device == "cuda" else 64)
 
     def _dtype(self, device: str) -> str:
         if self.precision == "auto":
