@@ -27,8 +27,8 @@ TIER_NOTE = (f"Tier: systems in one tier do not differ significantly in macro-F1
              f"randomisation, Holm-corrected over all pairs of the split, p < {ALPHA}); a blank tier "
              f"means no predictions file for the current corpus.")
 RUN_COLUMNS = ["rank", "tier", "system", "macro_f1", "ci_95", "accuracy", "ece", "brier",
-               "contrast", "ood_gap", "seed", "run_id"]
-AGGREGATE_COLUMNS = ["rank", "tier", "system", "runs", "macro_f1_mean", "macro_f1_sd", "accuracy",
+               "contrast", "ood_gap", "seed", "device", "run_id"]
+AGGREGATE_COLUMNS = ["rank", "tier", "system", "device", "runs", "macro_f1_mean", "macro_f1_sd", "accuracy",
                      "ece", "brier", "contrast", "ood_gap"]
 _AVERAGED = {"accuracy": "accuracy", "ece": "ece", "brier": "brier", "contrast": "contrast_consistency"}
 
@@ -117,17 +117,19 @@ def _entries(rows: list[dict], gaps: dict[str, float], aggregate: bool) -> list[
     if not aggregate:
         return [Entry(r["system"], [r], as_float(r["macro_f1"]) or 0.0,
                       {"ci_95": (as_float(r["macro_f1_ci_low"]), as_float(r["macro_f1_ci_high"])),
-                       "seed": r.get("seed", ""), "run_id": r["run_id"], "ood_gap": gaps.get(r["run_id"]),
+                       "seed": r.get("seed", ""), "device": r.get("device", ""), "run_id": r["run_id"],
+                       "ood_gap": gaps.get(r["run_id"]),
                        **{k: as_float(r.get(c)) for k, c in _AVERAGED.items()}}) for r in rows]
-    groups: dict[str, list[dict]] = defaultdict(list)
+    # seeds of one system on one device kind are aggregated; CPU and CUDA runs stay apart
+    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for row in rows:
-        groups[row["system"]].append(row)
+        groups[(row["system"], row.get("device", ""))].append(row)
     entries = []
-    for system, runs in groups.items():
+    for (system, device), runs in groups.items():
         runs.sort(key=lambda r: (as_float(r.get("seed")) or 0.0, r["timestamp"]))
         scores = [as_float(r["macro_f1"]) or 0.0 for r in runs]
         entries.append(Entry(system, runs, statistics.fmean(scores), {
-            "runs": len(runs), "macro_f1_sd": statistics.stdev(scores) if len(scores) > 1 else None,
+            "runs": len(runs), "device": device, "macro_f1_sd": statistics.stdev(scores) if len(scores) > 1 else None,
             "ood_gap": _mean(gaps.get(r["run_id"]) for r in runs),
             **{k: _mean(as_float(r.get(c)) for r in runs) for k, c in _AVERAGED.items()}}))
     return entries
@@ -223,7 +225,7 @@ def display_rows(split_board: SplitBoard, aggregated: bool) -> list[dict]:
                 "system": entry.system + (" (floor)" if entry.system in FLOOR_SYSTEMS else ""),
                 "accuracy": _number(cells["accuracy"]), "ece": _number(cells["ece"]),
                 "brier": _number(cells["brier"]), "contrast": _number(cells["contrast"]),
-                "ood_gap": _number(cells["ood_gap"])}
+                "ood_gap": _number(cells["ood_gap"]), "device": cells["device"]}
         if aggregated:
             line |= {"runs": str(cells["runs"]), "macro_f1_mean": _number(entry.macro_f1),
                      "macro_f1_sd": _number(cells["macro_f1_sd"])}

@@ -128,6 +128,8 @@ def train_run(config: RunConfig, seed: int | None = None, device: str = "auto",
         fit_start = time.perf_counter()
         system, params, trials = select_on_dev(config, corpus, seed, device, stage / "checkpoints", resume)
         train_seconds = time.perf_counter() - fit_start
+        # systems without a device parameter (scikit-learn) run on the CPU whatever was asked for
+        ran_on = resolved_device if "device" in params else "cpu"
         if not is_main_process():
             return RunResult(run_id, final, {}, [])
         shutil.rmtree(stage / "checkpoints", ignore_errors=True)
@@ -150,18 +152,18 @@ def train_run(config: RunConfig, seed: int | None = None, device: str = "auto",
                                        "grid_results": trials, "data": portable_path(data_path)}
         write_yaml(stage / "config.yaml", resolved)
         metrics = {"schema_version": METRICS_VERSION, "run_id": run_id, "system": config.name,
-                   "config_sha256": config.sha256(), "seed": seed, "device": resolved_device,
+                   "config_sha256": config.sha256(), "seed": seed, "device": ran_on,
                    "train_seconds": round(train_seconds, 3), "splits": cards,
                    "contrast_consistency": consistency,
                    "predict_sentences_per_second": {s: round(v, 1) for s, v in speeds.items()}}
         write_json(stage / "metrics.json", metrics)
         write_json(stage / "environment.json",
-                   environment_record(resolved_device, seed, fingerprints, config.sha256(),
+                   environment_record(ran_on, seed, fingerprints, config.sha256(),
                                       time.perf_counter() - start))
     rows = [row_from_scorecard(
         cards[split], run_id=run_id, timestamp=utc_now(), system=config.name,
         config=portable_path(Path(config.source)) if config.source else config.name, config_sha256=config.sha256(),
-        data_sha256=fingerprints["all"], split=split, seed=seed, device=resolved_device,
+        data_sha256=fingerprints["all"], split=split, seed=seed, device=ran_on,
         train_seconds=round(train_seconds, 2),
         predict_sentences_per_second=round(speeds[split], 1), code_version=code_version(),
         contrast_consistency="" if consistency is None else round(consistency, 4),

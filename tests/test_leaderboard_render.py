@@ -89,8 +89,18 @@ def test_aggregate_seeds(board_files):
     assert perfect.cells["macro_f1_sd"] == pytest.approx(statistics.stdev(scores))
     assert perfect.tier == 1 and perfect.rank == 1
     text = render_board(board, "md")
-    assert "| rank | tier | system | runs | macro_f1_mean | macro_f1_sd |" in text
+    assert "| rank | tier | system | device | runs | macro_f1_mean | macro_f1_sd |" in text
     assert "mean over seeds" in text
+
+
+def test_aggregation_keeps_devices_apart(board_files, tmp_path):
+    corpus, path = board_files
+    rows = load_rows(path)
+    cuda = [dict(r, device="cuda", run_id=r["run_id"] + "-cuda") for r in rows if r["system"] == "perfect"]
+    board = build_board(rows + cuda, data=corpus, split="test", aggregate=True, n_resamples=200)
+    perfect = [e for e in board.splits[0].entries if e.system == "perfect"]
+    assert sorted(e.cells["device"] for e in perfect) == ["cpu", "cuda"]
+    assert all(e.cells["runs"] == 2 for e in perfect)
 
 
 def test_no_corpus_means_blank_tiers_and_a_note(board_files, tmp_path, monkeypatch):
@@ -120,7 +130,7 @@ def test_readme_section_is_generated(board_files, tmp_path, capsys):
     assert text.startswith("# Title\n\nintro\n\n" + README_START + "\n")
     assert text.endswith(README_END + "\n\n## After\n")
     assert "typed by hand" not in text
-    assert "| 1 | 1 | perfect | 2 |" in text and "human ceiling (annotator B, n=60)" in text
+    assert "| 1 | 1 | perfect | cpu | 2 |" in text and "human ceiling (annotator B, n=60)" in text
     assert main(args) == 0
     assert readme.read_text() == text  # idempotent: nothing accumulates
 
@@ -142,7 +152,7 @@ def test_cli_formats(board_files, capsys):
     assert main(["leaderboard", "--path", str(path), "--data", str(corpus), "--split", "test_ood",
                  "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "split,rank,tier,system,macro_f1,ci_95,accuracy,ece,brier,contrast,ood_gap,seed,run_id"
+    assert lines[0] == "split,rank,tier,system,macro_f1,ci_95,accuracy,ece,brier,contrast,ood_gap,seed,device,run_id"
     assert lines[1].startswith("test_ood,1,1,perfect,1.0000,")
     assert main(["leaderboard", "--path", str(path), "--data", str(corpus), "--split", "nowhere"]) == 0
     assert "no leaderboard rows match" in capsys.readouterr().err

@@ -135,3 +135,12 @@ def test_invalid_corpus_is_refused_before_anything_is_written(tmp_path):
 def test_grid_points_cover_the_product():
     assert grid_points({}) == [{}]
     assert grid_points({"b": [1, 2], "a": ["x"]}) == [{"a": "x", "b": 1}, {"a": "x", "b": 2}]
+
+
+def test_systems_without_a_device_are_recorded_on_the_cpu(corpus_dir, tmp_path, monkeypatch):
+    monkeypatch.setattr("bench.training.resolve_device", lambda device: "cuda")
+    config = load_run_config(Path(__file__).parents[1] / "configs" / "systems" / "majority.yaml")
+    result = train_run(config, output=tmp_path / "run", data=corpus_dir, leaderboard=tmp_path / "lb.csv",
+                       n_resamples=10)
+    assert {row["device"] for row in load_rows(tmp_path / "lb.csv")} == {"cpu"}
+    assert result.metrics["device"] == "cpu"
