@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bench.config import _check_keys, _read_yaml
 from bench.data import PACKAGE_ROOT
-from bench.errors import UserError
+from bench.errors import UserError, decode_user_text, read_user_bytes
 from bench.labels import LABELS
 
 BINARY_LABELS = ("OBJ", "SUBJ")
@@ -92,16 +92,8 @@ def load_adapter_config(path: Path | str) -> AdapterConfig:
 
 def _file_records(path: Path, fmt: str) -> tuple[list[tuple[str, dict]], str]:
     """(where, record) pairs and the file's SHA-256."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"{path}: data file not found (edit 'path' in the adapter config).") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot be read ({exc.strerror}).") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: is not UTF-8 text.") from None
+    raw = read_user_bytes(path, "data file")
+    text = decode_user_text(raw, path, "data file", "utf-8-sig")
     records = []
     if fmt == "jsonl":
         for number, line in enumerate(text.splitlines(), start=1):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.errors import UserError
+from bench.errors import UserError, read_user_text
 from bench.labels import LABELS
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
@@ -46,16 +46,7 @@ def read_jsonl(path: Path) -> list[dict]:
 
 def _read_jsonl(path: Path) -> tuple[list[dict], list[Problem]]:
     rows, problems = [], []
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"{path}: file not found.") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot be read ({exc.strerror}).") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: is not UTF-8 text.") from None
+    text = read_user_text(path)
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue

@@ -17,7 +17,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precisio
 
 from bench.adapters import BINARY_LABELS, ExternalSet, load_adapter_config, read_adapter
 from bench.data import PACKAGE_ROOT
-from bench.errors import UserError
+from bench.errors import UserError, decode_user_text, read_user_bytes
 from bench.labels import BINARY_FRAMING, LABELS
 from bench.metrics import SCORECARD_VERSION, bootstrap_scores, percentile_ci, resample_indices
 
@@ -57,15 +57,8 @@ def _checkthat_layout(path: Path, line: int, cells: list[str]) -> tuple[dict[str
 def read_checkthat(path: Path | str) -> ExternalSet:
     """One CheckThat! TSV file; a malformed row is a user error naming file and line."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-        text = raw.decode("utf-8-sig")
-    except FileNotFoundError:
-        raise UserError(f"{path}: file not found.") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot be read ({exc.strerror}).") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: is not UTF-8 text.") from None
+    raw = read_user_bytes(path)
+    text = decode_user_text(raw, path, encoding="utf-8-sig")
     reader = csv.reader(io.StringIO(text), delimiter="\t")
     layout, width, texts, gold = None, 0, [], []
     try:

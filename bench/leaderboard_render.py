@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.data import DEFAULT_DATA, PACKAGE_ROOT, corpus_fingerprints, load_corpus, read_jsonl
-from bench.errors import UserError
+from bench.errors import UserError, read_user_text
 from bench.labels import LABELS
 from bench.leaderboard import as_float, render
 from bench.metrics import encode, scorecard
@@ -264,10 +264,7 @@ def update_readme(readme: Path, markdown: str) -> None:
     from bench.runs import write_text_atomic
 
     readme = Path(readme)
-    try:
-        text = readme.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"{readme}: file not found.") from None
+    text = read_user_text(readme)
     start, end = text.find(README_START), text.find(README_END)
     if start < 0 or end < start:
         raise UserError(f"{readme}: needs the markers {README_START} and {README_END}, in that order.")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.errors import UserError
+from bench.errors import UserError, read_user_bytes
 from bench.highlight import render_html
 from bench.labels import LABELS
 from bench.segment import split_sentences
@@ -55,15 +55,7 @@ def read_article(file: str | Path | None = None, text: str | None = None) -> tup
     if str(file) == "-":
         return decode_article(sys.stdin.buffer.read(), "standard input"), "standard input"
     path = Path(file)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"{path}: file not found.") from None
-    except IsADirectoryError:
-        raise UserError(f"{path}: is a folder; give a text file.") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot be read ({exc.strerror}).") from None
-    return decode_article(raw, str(path)), str(path)
+    return decode_article(read_user_bytes(path, "text file"), str(path)), str(path)
 
 
 def predict_sentences(system, text: str) -> list[Prediction]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.errors import UserError
+from bench.errors import UserError, read_user_text
 from bench.labels import LABELS
 from bench.metrics import scorecard
 
@@ -80,14 +80,7 @@ def _read_csv(path: Path, text: str) -> tuple[list[str], list[str], None]:
 
 def read_predictions(path: Path | str) -> Predictions:
     path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise UserError(f"{path}: prediction file not found.") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: prediction file is not UTF-8 text.") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot be read ({exc.strerror}).") from None
+    text = read_user_text(path, "prediction file")
     if not text.strip():
         raise UserError(f"{path}: prediction file is empty.")
     reader = _read_csv if path.suffix.lower() == ".csv" else _read_jsonl
