@@ -78,12 +78,11 @@ def model_throughput(model_dir: Path, n: int | None = None, device: str = "auto"
     from transformers import pipeline
 
     from bench.data import load_corpus
-    from bench.systems import load_system
+    from bench.model_folder import load_model
     from bench.systems.inference import length_sorted_batches
     from bench.systems.transformer import FineTunedTransformer
 
-    folder = Path(model_dir) / "model" if (Path(model_dir) / "model").is_dir() else Path(model_dir)
-    system = load_system(folder, device=device)
+    system = load_model(model_dir, device=device)
     if not isinstance(system, FineTunedTransformer):
         raise UserError(f"{model_dir}: perf --model needs a fine-tuned transformer run.")
     n = n or 2000
