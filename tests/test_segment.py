@@ -15,14 +15,14 @@ EXPECTED = [
     "\"We looked at sites in four states. Ohio offered the workforce and the suppliers we need, and we intend "
     "to be here for decades,\" said Dr. Miriam Osei, the company's chief executive.",
     "\"This is a long-term bet on American manufacturing.\"",
-    "Gov. Mike DeWine called the investment a vote of confidence in the state's workers.",
+    "Gov. Helen Marwick called the investment a vote of confidence in the state's workers.",
     "Critics were less impressed.",
     "\"Taxpayers are handing a wealthy company $40 million for jobs that may never arrive,\" said Ellen Marsh, "
     "an analyst at the Buckeye Policy Institute.",
     "The sweetheart deal is just the latest giveaway in a state that seems unable to say no to corporate suitors.",
     "Northfield's shares rose 4.2 percent to $61.35 on the news.",
     "The company, which was founded in 2009 by two former NASA engineers, makes warehouse robots for retailers "
-    "such as Target Corp. and Walmart Inc.",
+    "such as Harlow Corp. and Brightmart Inc.",
     "It reported revenue of $1.2 billion in 2024.",
 ]
 
