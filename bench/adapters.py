@@ -7,12 +7,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.config import _check_keys, _read_yaml
-from bench.data import PACKAGE_ROOT
+from bench.data import PACKAGE_ROOT, parse_jsonl
 from bench.errors import UserError, decode_user_text, read_user_bytes
 from bench.labels import LABELS
 
@@ -96,16 +95,10 @@ def _file_records(path: Path, fmt: str) -> tuple[list[tuple[str, dict]], str]:
     text = decode_user_text(raw, path, "data file", "utf-8-sig")
     records = []
     if fmt == "jsonl":
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UserError(f"{path}:{number}: malformed JSON ({exc.msg}).") from None
-            if not isinstance(record, dict):
-                raise UserError(f"{path}:{number}: line is not a JSON object.")
-            records.append((f"{path}:{number}", record))
+        rows, problems = parse_jsonl(text, path)
+        if problems:
+            raise UserError(f"{problems[0]}.")
+        records = [(f"{path}:{row.pop('_line')}", row) for row in rows]
     else:
         reader = csv.DictReader(io.StringIO(text), delimiter="\t" if fmt == "tsv" else ",")
         try:

@@ -45,18 +45,23 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def _read_jsonl(path: Path) -> tuple[list[dict], list[Problem]]:
+    return parse_jsonl(read_user_text(path), path)
+
+
+def parse_jsonl(text: str, source: Path | str) -> tuple[list[dict], list[Problem]]:
+    """JSON objects of a JSON Lines text, each with its line number as `_line`, and the problems
+    (malformed or non-object lines) of the lines that are not; blank lines are skipped."""
     rows, problems = [], []
-    text = read_user_text(path)
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            problems.append(Problem(str(path), number, f"malformed JSON ({exc.msg})"))
+            problems.append(Problem(str(source), number, f"malformed JSON ({exc.msg})"))
             continue
         if not isinstance(row, dict):
-            problems.append(Problem(str(path), number, "line is not a JSON object"))
+            problems.append(Problem(str(source), number, "line is not a JSON object"))
             continue
         row["_line"] = number
         rows.append(row)
