@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import html
-import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from bench.leaderboard import DEFAULT_LEADERBOARD, as_float, load_rows
 from bench.leaderboard_render import (AGGREGATE_COLUMNS, RUN_COLUMNS, TIER_NOTE, Board, build_board,
                                       display_rows)
 from bench.metrics import brier_score, expected_calibration_error, reliability_table
-from bench.runs import code_version, utc_now, write_text_atomic
+from bench.runs import code_version, utc_now, write_bytes_atomic, write_text_atomic
 from bench.significance import DEFAULT_RESAMPLES
 
 EVAL_SPLITS = ("test", "test_ood")
@@ -234,16 +233,6 @@ def _figures(blocks: list) -> list[Figure]:
     return found
 
 
-def _write_bytes_atomic(path: Path, content: bytes) -> None:
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temp.write_bytes(content)
-        os.replace(temp, path)
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise UserError(f"{path}: cannot write ({exc.strerror}).") from None
-
-
 def write_report(output: Path | str = "reports", leaderboard: Path | None = None, data: Path | None = None,
                  n_resamples: int = DEFAULT_RESAMPLES) -> tuple[Path, Path]:
     """Build everything in memory, then write figures, Markdown and HTML, each atomically."""
@@ -263,7 +252,7 @@ def write_report(output: Path | str = "reports", leaderboard: Path | None = None
     except OSError as exc:
         raise UserError(f"{output}: cannot create the report folder ({exc.strerror}).") from None
     for figure in _figures(blocks):
-        _write_bytes_atomic(output / FIGURES / f"{figure.name}.png", figure.png)
+        write_bytes_atomic(output / FIGURES / f"{figure.name}.png", figure.png)
     write_text_atomic(output / MARKDOWN_NAME, to_markdown(blocks))
     write_text_atomic(output / HTML_NAME, to_html(blocks))
     return output / HTML_NAME, output / MARKDOWN_NAME

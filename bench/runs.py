@@ -86,16 +86,20 @@ def portable_path(path: Path) -> str:
         return str(path)
 
 
-def write_text_atomic(path: Path, text: str) -> None:
+def write_bytes_atomic(path: Path, content: bytes) -> None:
     """Write to a temp file beside `path`, then rename: readers never see half a file."""
     path = Path(path)
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        temp.write_text(text, encoding="utf-8")
+        temp.write_bytes(content)
         os.replace(temp, path)
     except OSError as exc:
         temp.unlink(missing_ok=True)
         raise UserError(f"{path}: cannot write ({exc.strerror}).") from None
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    write_bytes_atomic(path, text.encode("utf-8"))
 
 
 def write_json_atomic(path: Path, content) -> None:
