@@ -13,13 +13,12 @@ import io
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 from bench.adapters import BINARY_LABELS, ExternalSet, load_adapter_config, read_adapter
 from bench.data import PACKAGE_ROOT
 from bench.errors import UserError, decode_user_text, read_user_bytes
 from bench.labels import BINARY_FRAMING, LABELS
-from bench.metrics import SCORECARD_VERSION, bootstrap_scores, percentile_ci, resample_indices
+from bench.metrics import scorecard
 
 CHECKTHAT_DEFAULT = PACKAGE_ROOT.parent / "shared" / "external" / "checkthat-subjectivity-en"
 CHECKTHAT_COLUMNS = ("sentence_id", "sentence", "label", "solved_conflict")
@@ -104,32 +103,6 @@ def checkthat_files(path: Path | str) -> list[Path]:
     return files
 
 
-def external_scorecard(gold: list[str], pred: list[str], labels: list[str], scored: list[str],
-                       n_resamples: int = 1000, seed: int = 0) -> dict:
-    """Macro-F1 over `scored` (with a bootstrap CI), accuracy, per-class scores and the confusion over
-    `labels` (rows gold, columns predicted)."""
-    precision, recall, f1, support = precision_recall_fscore_support(
-        gold, pred, labels=labels, average=None, zero_division=0)
-    card = {
-        "schema_version": SCORECARD_VERSION, "n": len(gold),
-        "macro_f1": float(f1_score(gold, pred, labels=scored, average="macro", zero_division=0)),
-        "accuracy": float(accuracy_score(gold, pred)), "scored_labels": list(scored),
-        "per_class": {label: {"precision": float(precision[i]), "recall": float(recall[i]),
-                              "f1": float(f1[i]), "support": int(support[i])} for i, label in enumerate(labels)},
-        "confusion": {"labels": list(labels), "matrix": confusion_matrix(gold, pred, labels=labels).tolist()},
-        "bootstrap": {"resamples": n_resamples, "seed": seed, "level": 0.95},
-    }
-    if n_resamples > 0:
-        index = {label: i for i, label in enumerate(labels)}
-        f1s, accs = bootstrap_scores(np.array([index[g] for g in gold]), np.array([index[p] for p in pred]),
-                                     resample_indices(len(gold), n_resamples, seed), n_labels=len(labels),
-                                     scored=[index[s] for s in scored])
-        card["macro_f1_ci"], card["accuracy_ci"] = percentile_ci(f1s), percentile_ci(accs)
-    else:
-        card["macro_f1_ci"], card["accuracy_ci"] = [card["macro_f1"]] * 2, [card["accuracy"]] * 2
-    return card
-
-
 def score_set(system, data: ExternalSet, n_resamples: int = 1000, seed: int = 0) -> dict:
     """The model's labels on `data` (collapsed for a binary set) scored against its gold labels.
     On a set mapped to only some ClaimFrame labels, macro-F1 averages over those present in gold."""
@@ -139,7 +112,7 @@ def score_set(system, data: ExternalSet, n_resamples: int = 1000, seed: int = 0)
         labels, scored, predicted = list(BINARY_LABELS), list(BINARY_LABELS), [BINARY_FRAMING[p] for p in predicted]
     else:
         labels, scored = list(LABELS), [label for label in LABELS if label in set(data.gold)]
-    card = external_scorecard(data.gold, predicted, labels, scored, n_resamples, seed)
+    card = scorecard(data.gold, predicted, n_resamples=n_resamples, seed=seed, labels=labels, scored=scored)
     card.update({"dataset": data.name, "source": data.source, "mapping": data.mapping, "dropped": data.dropped})
     return card
 

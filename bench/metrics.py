@@ -89,16 +89,21 @@ def brier_score(gold: Sequence[str], probs: np.ndarray) -> float:
 
 
 def scorecard(gold: Sequence[str], pred: Sequence[str], probs: np.ndarray | None = None,
-              n_resamples: int = 1000, seed: int = 0) -> dict:
-    """Every metric of one system on one split, as the documented, versioned JSON object."""
-    gold, pred = list(gold), list(pred)
-    labels = list(LABELS)
+              n_resamples: int = 1000, seed: int = 0, labels: Sequence[str] = LABELS,
+              scored: Sequence[str] | None = None) -> dict:
+    """Every metric of one system on one split, as the documented, versioned JSON object.
+
+    `labels` orders the per-class scores and the confusion (ClaimFrame's three by default; another
+    set, e.g. OBJ/SUBJ, for external data); macro-F1 averages over `scored` (default: all of
+    `labels`). `probs` (columns in `labels` order) adds ECE and Brier."""
+    gold, pred, labels = list(gold), list(pred), list(labels)
+    scored = labels if scored is None else list(scored)
     precision, recall, f1, support = precision_recall_fscore_support(
         gold, pred, labels=labels, average=None, zero_division=0)
     card = {
         "schema_version": SCORECARD_VERSION,
         "n": len(gold),
-        "macro_f1": macro_f1(gold, pred),
+        "macro_f1": float(f1_score(gold, pred, labels=scored, average="macro", zero_division=0)),
         "accuracy": float(accuracy_score(gold, pred)),
         "per_class": {label: {"precision": float(precision[i]), "recall": float(recall[i]),
                               "f1": float(f1[i]), "support": int(support[i])}
@@ -107,12 +112,16 @@ def scorecard(gold: Sequence[str], pred: Sequence[str], probs: np.ndarray | None
                       "matrix": confusion_matrix(gold, pred, labels=labels).tolist()},
         "bootstrap": {"resamples": n_resamples, "seed": seed, "level": 0.95},
     }
+    if scored != labels:
+        card["scored_labels"] = scored
     if gold and n_resamples > 0:
-        indices = resample_indices(len(gold), n_resamples, seed)
-        f1s, accs = bootstrap_scores(encode(gold), encode(pred), indices)
+        index = {label: i for i, label in enumerate(labels)}
+        f1s, accs = bootstrap_scores(np.array([index[g] for g in gold]), np.array([index[p] for p in pred]),
+                                     resample_indices(len(gold), n_resamples, seed), n_labels=len(labels),
+                                     scored=[index[s] for s in scored])
         card["macro_f1_ci"], card["accuracy_ci"] = percentile_ci(f1s), percentile_ci(accs)
     else:
-        card["macro_f1_ci"] = card["accuracy_ci"] = [card["macro_f1"], card["macro_f1"]]
+        card["macro_f1_ci"], card["accuracy_ci"] = [card["macro_f1"]] * 2, [card["accuracy"]] * 2
     if probs is not None:
         card["ece"] = expected_calibration_error(gold, probs)
         card["brier"] = brier_score(gold, probs)

@@ -8,9 +8,9 @@ from sklearn.metrics import f1_score
 
 from bench.cli import main
 from bench.errors import UserError
-from bench.external import CHECKTHAT_DEFAULT, evaluate_checkthat, external_scorecard, read_checkthat
+from bench.external import CHECKTHAT_DEFAULT, evaluate_checkthat, read_checkthat
 from bench.leaderboard import load_rows
-from bench.metrics import bootstrap_scores, resample_indices
+from bench.metrics import bootstrap_scores, resample_indices, scorecard
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CHECKTHAT = FIXTURES / "external" / "checkthat"
@@ -103,7 +103,7 @@ def test_macro_f1_averages_only_the_scored_labels():
     gold = ["factual_claim", "factual_claim", "attributed_opinion"]
     pred = ["factual_claim", "framing_language", "attributed_opinion"]
     labels = ["factual_claim", "attributed_opinion", "framing_language"]
-    card = external_scorecard(gold, pred, labels, labels[:2], n_resamples=50)
+    card = scorecard(gold, pred, n_resamples=50, labels=labels, scored=labels[:2])
     assert card["macro_f1"] == pytest.approx((2 / 3 + 1.0) / 2)
     assert card["per_class"]["framing_language"]["support"] == 0
     assert card["confusion"]["matrix"] == [[1, 0, 1], [0, 1, 0], [0, 0, 0]]

@@ -116,3 +116,15 @@ def test_contrast_consistency_counts_pairs_with_both_sentences_right():
     pred = [F, R, A, A, F, A]  # p2's second sentence is wrong
     assert contrast_consistency(pairs, gold, pred) == pytest.approx(2 / 3)
     assert math.isnan(contrast_consistency([], [], []))
+
+
+def test_without_resamples_each_ci_collapses_to_its_own_point_estimate():
+    from bench.metrics import scorecard
+
+    gold = ["factual_claim", "attributed_opinion", "framing_language", "factual_claim"]
+    pred = ["factual_claim", "factual_claim", "framing_language", "factual_claim"]
+    card = scorecard(gold, pred, n_resamples=0)
+    assert card["accuracy"] == 0.75
+    assert card["accuracy_ci"] == [0.75, 0.75]
+    assert card["macro_f1_ci"] == [card["macro_f1"]] * 2
+    assert "scored_labels" not in card
