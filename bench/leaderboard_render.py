@@ -84,7 +84,7 @@ def aligned_predictions(row: dict, gold_rows) -> Predictions | None:
 def human_ceiling(data: Path, split: str, n_resamples: int = 1000) -> dict | None:
     """Annotator B (`label_b`) scored against the adjudicated `label`, on the doubly annotated rows.
 
-    Read from the split file itself: rows without `label_b` must not hide the field."""
+    Read from the one split file it needs, not the whole corpus."""
     file = Path(data) / f"{split}.jsonl"
     if not file.is_file():
         return None

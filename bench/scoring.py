@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.data import parse_jsonl
 from bench.errors import UserError, read_user_text
 from bench.labels import LABELS
 from bench.metrics import scorecard
@@ -42,16 +43,13 @@ def _parse_probs(value, where: str) -> list[float]:
 
 
 def _read_jsonl(path: Path, text: str) -> tuple[list[str], list[str], list | None]:
+    rows, problems = parse_jsonl(text, path)
+    if problems:
+        raise UserError(f"{problems[0]}.")
     ids, labels, probs = [], [], []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"{where}: malformed JSON ({exc.msg}).") from None
-        if not isinstance(row, dict) or not isinstance(row.get("id"), str) or not isinstance(row.get("label"), str):
+    for row in rows:
+        where = f"{path}:{row['_line']}"
+        if not isinstance(row.get("id"), str) or not isinstance(row.get("label"), str):
             raise UserError(f"{where}: each line needs a string 'id' and a string 'label'.")
         ids.append(row["id"])
         labels.append(row["label"])
