@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.adapters import BINARY_LABELS, ExternalSet, load_adapter_config, read_adapter
+from bench.adapters import BINARY_LABELS, ExternalSet, load_adapter_config, read_adapter_sets
 from bench.data import PACKAGE_ROOT
 from bench.errors import UserError, decode_user_text, read_user_bytes
 from bench.labels import BINARY_FRAMING, LABELS
-from bench.metrics import scorecard
+from bench.metrics import macro_f1, scorecard
 
 CHECKTHAT_DEFAULT = PACKAGE_ROOT.parent / "shared" / "external" / "checkthat-subjectivity-en"
 CHECKTHAT_COLUMNS = ("sentence_id", "sentence", "label", "solved_conflict")
@@ -103,18 +103,29 @@ def checkthat_files(path: Path | str) -> list[Path]:
     return files
 
 
-def score_set(system, data: ExternalSet, n_resamples: int = 1000, seed: int = 0) -> dict:
-    """The model's labels on `data` (collapsed for a binary set) scored against its gold labels.
-    On a set mapped to only some ClaimFrame labels, macro-F1 averages over those present in gold."""
-    proba = np.asarray(system.predict_proba(data.texts))
+def score_proba(data: ExternalSet, proba: np.ndarray, n_resamples: int = 1000, seed: int = 0) -> dict:
+    """Probabilities over ClaimFrame's labels scored against `data` (collapsed for a binary set).
+    On a set mapped to only some ClaimFrame labels, macro-F1 averages over those present in gold.
+    A set with a blind second annotation also gets that annotator's macro-F1 against gold (the ceiling)."""
+    proba = np.asarray(proba)
     predicted = [LABELS[i] for i in proba.argmax(axis=1)]
     if data.mapping == "binary":
         labels, scored, predicted = list(BINARY_LABELS), list(BINARY_LABELS), [BINARY_FRAMING[p] for p in predicted]
+        card = scorecard(data.gold, predicted, n_resamples=n_resamples, seed=seed, labels=labels, scored=scored)
     else:
-        labels, scored = list(LABELS), [label for label in LABELS if label in set(data.gold)]
-    card = scorecard(data.gold, predicted, n_resamples=n_resamples, seed=seed, labels=labels, scored=scored)
+        scored = [label for label in LABELS if label in set(data.gold)]
+        card = scorecard(data.gold, predicted, proba if scored == list(LABELS) else None,
+                         n_resamples=n_resamples, seed=seed, labels=list(LABELS), scored=scored)
     card.update({"dataset": data.name, "source": data.source, "mapping": data.mapping, "dropped": data.dropped})
+    if data.second_labels:
+        card["second_annotator_macro_f1"] = macro_f1(data.gold, data.second_labels)
+    if data.unlabelled:
+        card["unlabelled"] = data.unlabelled
     return card
+
+
+def score_set(system, data: ExternalSet, n_resamples: int = 1000, seed: int = 0) -> dict:
+    return score_proba(data, system.predict_proba(data.texts), n_resamples, seed)
 
 
 def evaluate_sets(sets: list[ExternalSet], model: Path | str, device: str = "auto",
@@ -151,7 +162,7 @@ def evaluate_checkthat(model: Path | str, path: Path | str | None = None, **kwar
 
 def evaluate_config(model: Path | str, config: Path | str, **kwargs) -> list[dict]:
     """`claimframe evaluate-external --config X.yaml`."""
-    return evaluate_sets([read_adapter(load_adapter_config(config))], model, **kwargs)
+    return evaluate_sets(read_adapter_sets(load_adapter_config(config)), model, **kwargs)
 
 
 def evaluate_external(model: Path | str, dataset: str | None = None, path: Path | str | None = None,
