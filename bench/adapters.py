@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.config import _check_keys, _read_yaml
-from bench.data import PACKAGE_ROOT, parse_jsonl
+from bench.data import parse_jsonl
+from bench.paths import REPO_ROOT
 from bench.errors import UserError, decode_user_text, read_user_bytes
 from bench.labels import LABELS
 from bench.standoff import join, read_standoff
@@ -74,7 +75,7 @@ class AdapterConfig:
 def resolve_data_path(value: str) -> Path:
     """`~` expanded; a relative path is taken from the repository root, wherever the command runs."""
     path = Path(value).expanduser()
-    return path if path.is_absolute() else (PACKAGE_ROOT / path).resolve()
+    return path if path.is_absolute() else (REPO_ROOT / path).resolve()
 
 
 def load_adapter_config(path: Path | str) -> AdapterConfig:

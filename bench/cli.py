@@ -18,7 +18,8 @@ def _seeds(text: str) -> list[int]:
 
 
 def cmd_data_validate(args) -> int:
-    from bench.data import DEFAULT_DATA, validate_corpus
+    from bench.data import validate_corpus
+    from bench.paths import DEFAULT_DATA
 
     path = Path(args.path or DEFAULT_DATA)
     problems = validate_corpus(path)

@@ -11,10 +11,8 @@ from typing import Any
 
 import yaml
 
-from bench.data import PACKAGE_ROOT
+from bench.paths import CONFIG_ROOT
 from bench.errors import UserError
-
-CONFIG_ROOT = PACKAGE_ROOT / "configs"
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,8 @@ import numpy as np
 
 from bench.errors import UserError, read_user_text
 from bench.labels import LABELS
+from bench.paths import DEFAULT_DATA
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = PACKAGE_ROOT / "data" / "claimframe-v1"
 SPLITS = ("train", "dev", "test", "test_ood")
 EVAL_SPLITS = SPLITS[1:]
 CONTRAST_FILE = "contrast.jsonl"

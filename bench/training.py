@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.config import RunConfig
-from bench.data import DEFAULT_DATA, corpus_fingerprints, load_contrast, load_corpus
+from bench.data import corpus_fingerprints, load_contrast, load_corpus
 from bench.device import resolve_device
 from bench.errors import UserError
 from bench.leaderboard import DEFAULT_LEADERBOARD, append_rows, row_from_scorecard
@@ -24,6 +24,7 @@ from bench.runs import (DEFAULT_RUNS, code_version, environment_record, new_run_
 from bench.scoring import write_predictions
 from bench.systems import build_system, save_system
 from bench.systems.base import labels_from_proba
+from bench.paths import DEFAULT_DATA
 
 METRICS_VERSION = "1.0"
 PROB_DECIMALS = 6

@@ -6,7 +6,7 @@ import yaml
 
 from bench.adapters import load_adapter_config, read_adapter
 from bench.cli import main
-from bench.data import PACKAGE_ROOT
+from bench.paths import REPO_ROOT as PACKAGE_ROOT
 from bench.errors import UserError
 from bench.external import evaluate_config
 from bench.leaderboard import load_rows

@@ -6,8 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from bench.config import CONFIG_ROOT, RunConfig, load_run_config, load_suite
+from bench.config import RunConfig, load_run_config, load_suite
 from bench.errors import UserError
+from bench.paths import CONFIG_ROOT
 
 VALID = """\
 name: tfidf-test

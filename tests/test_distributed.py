@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench.data import PACKAGE_ROOT
+from bench.paths import REPO_ROOT as PACKAGE_ROOT
 from bench.errors import UserError
 from bench.leaderboard import load_rows
 from bench.runs import staged_run_dir

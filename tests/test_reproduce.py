@@ -8,12 +8,13 @@ import pytest
 import yaml
 
 from bench.cli import main
-from bench.config import CONFIG_ROOT, load_run_config, load_suite
+from bench.config import load_run_config, load_suite
 from bench.errors import UserError
 from bench.leaderboard import load_rows
 from bench.reproduce import CROSS_DEVICE_TOLERANCE, compare_metrics, reproduce
 from bench.suite import run_suite
 from bench.training import train_run
+from bench.paths import CONFIG_ROOT
 
 FIXTURE_CORPUS = Path(__file__).parent / "fixtures" / "corpus"  # `corpus_dir`, for a module-scoped fixture
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from bench.data import PACKAGE_ROOT
+from bench.paths import EMBEDDING_CACHE
 from bench.device import resolve_device
 from bench.systems.base import SklearnSystem
 from bench.systems.inference import load_pretrained, mean_pool, resolve_model_path, run_batched
 
-DEFAULT_CACHE = PACKAGE_ROOT / ".cache" / "embeddings"
+DEFAULT_CACHE = EMBEDDING_CACHE
 
 
 class FrozenEncoder(SklearnSystem):
