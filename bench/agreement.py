@@ -1,5 +1,5 @@
 """Inter-annotator agreement from the stored raw labels: Cohen's kappa per split and per class,
-and the human ceiling (annotator B scored against the adjudicated gold)."""
+and the second-annotator ceiling (annotator B, an AI session, scored against the adjudicated gold)."""
 
 from __future__ import annotations
 

@@ -207,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("path", nargs="?")
     stats.add_argument("--json", action="store_true")
     stats.set_defaults(func=cmd_data_stats)
-    agreement = data_sub.add_parser("agreement", help="Cohen's kappa per split and class; human ceiling")
+    agreement = data_sub.add_parser("agreement", help="Cohen's kappa per split and class; second-annotator (AI) ceiling")
     agreement.add_argument("path", nargs="?")
     agreement.add_argument("--json", action="store_true")
     agreement.set_defaults(func=cmd_data_agreement)
@@ -241,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--format", default="table", choices=["table", "md", "csv"])
     board.add_argument("--path", "--leaderboard", dest="path", type=Path)
     board.add_argument("--aggregate-seeds", action="store_true", help="mean ± sd of macro-F1 over seeds")
-    board.add_argument("--data", type=Path, help="corpus for tiers and the human ceiling")
+    board.add_argument("--data", type=Path, help="corpus for tiers and the second-annotator ceiling")
     board.add_argument("--readme", type=Path, help="rewrite the leaderboard section of this README")
     board.set_defaults(func=cmd_leaderboard)
 

@@ -26,6 +26,7 @@ class RunConfig:
     model: str | None = None
     data: str | None = None
     seed: int = 0
+    train_extra: str | None = None  # a real-news set added to train (e.g. real-dev); never scored on
     description: str = ""
     source: str = ""
 
@@ -76,7 +77,7 @@ def _check_keys(content: dict, allowed: dict[str, type | tuple], path: Path) -> 
 
 
 _RUN_KEYS = {"name": str, "system": str, "params": dict, "grid": dict, "model": str, "data": str,
-             "seed": int, "description": str}
+             "seed": int, "train_extra": str, "description": str}
 
 
 def load_run_config(path: Path | str) -> RunConfig:

@@ -239,18 +239,12 @@ def load_contrast(path: Path | str | None = None) -> list[dict] | None:
     return [{k: v for k, v in r.items() if k != "_line"} for r in read_jsonl(file)]
 
 
-def fingerprint(rows) -> str:
-    """SHA-256 over the canonical JSON of a split's rows, in file order."""
-    digest = hashlib.sha256()
-    for row in rows:
-        digest.update(json.dumps(row, sort_keys=True, ensure_ascii=False).encode("utf-8"))
-        digest.update(b"\n")
-    return digest.hexdigest()
-
-
 def corpus_fingerprints(corpus) -> dict[str, str]:
-    """Per-split fingerprints plus `all`, the fingerprint of the whole corpus."""
-    prints = {split: fingerprint(corpus[split]) for split in sorted(corpus)}
+    """Per-split gold fingerprints (bench.gold: ids, text hashes, labels) plus `all`, over every split."""
+    from bench.gold import rows_fingerprint
+
+    prints = {split: rows_fingerprint(corpus[split]["id"], corpus[split]["text"], corpus[split]["label"])
+              for split in sorted(corpus)}
     prints["all"] = hashlib.sha256("".join(prints[s] for s in sorted(prints)).encode()).hexdigest()
     return prints
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.adapters import BINARY_LABELS, ExternalSet, load_adapter_config, read_adapter_sets
-from bench.paths import CHECKTHAT_DEFAULT
+from bench.paths import CHECKTHAT_DEFAULT, REAL_SETS_CONFIG
 from bench.errors import UserError, decode_user_text, read_user_bytes
 from bench.labels import BINARY_FRAMING, LABELS
 from bench.metrics import macro_f1, scorecard
@@ -125,6 +125,19 @@ def score_proba(data: ExternalSet, proba: np.ndarray, n_resamples: int = 1000, s
 
 def score_set(system, data: ExternalSet, n_resamples: int = 1000, seed: int = 0) -> dict:
     return score_proba(data, system.predict_proba(data.texts), n_resamples, seed)
+
+
+def real_sets(config: Path = REAL_SETS_CONFIG) -> tuple[list[ExternalSet], str | None]:
+    """The real-news sets (real-dev, real-test) joined with the user's copy, or none and the reason.
+
+    A missing copy is not an error here (the main job runs without one); a copy that does not match
+    the labels still is."""
+    adapter = load_adapter_config(config)
+    absent = [part.path for part in adapter.parts if not part.path.is_file()]
+    if absent:
+        return [], (f"real-news sets skipped: {absent[0]} is not there (put your copy of the CheckThat! "
+                    f"subjectivity data there, or edit {config}).")
+    return read_adapter_sets(adapter), None
 
 
 def evaluate_sets(sets: list[ExternalSet], model: Path | str, device: str = "auto",

@@ -6,6 +6,7 @@ import csv
 import io
 import os
 import tempfile
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from filelock import FileLock
@@ -15,22 +16,61 @@ from bench.errors import UserError
 from bench.labels import LABELS
 
 DEFAULT_LEADERBOARD = LOCAL_LEADERBOARD
-COLUMNS = [
-    "run_id", "timestamp", "system", "config", "config_sha256", "data_sha256", "split", "n",
-    "macro_f1", "macro_f1_ci_low", "macro_f1_ci_high", "accuracy",
-    *(f"f1_{label}" for label in LABELS),
-    "ece", "brier", "contrast_consistency", "seed", "device", "train_seconds",
-    "predict_sentences_per_second", "code_version", "predictions",
-]
+ROW_SCHEMA_VERSION = "2.0"
+
+
+@dataclass(frozen=True)
+class LeaderboardRow:
+    """One (run, split) result: the schema of every leaderboard CSV, version ROW_SCHEMA_VERSION.
+    Training, `evaluate` and `evaluate-external` all write rows through `make_row`."""
+
+    run_id: str  # an evaluation's own id; `model_run_id` names the run whose model it scored
+    timestamp: str
+    system: str
+    config: str
+    config_sha256: str
+    data_sha256: str  # fingerprint of the gold split scored (bench.gold), the same meaning everywhere
+    split: str
+    n: int
+    macro_f1: float
+    macro_f1_ci_low: float
+    macro_f1_ci_high: float
+    accuracy: float
+    f1_factual_claim: float | str = ""
+    f1_attributed_opinion: float | str = ""
+    f1_framing_language: float | str = ""
+    ece: float | str = ""
+    brier: float | str = ""
+    contrast_consistency: float | str = ""
+    seed: int | str = ""
+    device: str = ""
+    train_seconds: float | str = ""
+    predict_sentences_per_second: float | str = ""
+    code_version: str = ""
+    predictions: str = ""
+    trained_on: str = ""  # the training data: the corpus, plus any extra set a config adds (e.g. real-dev)
+    model_run_id: str = ""
+    schema_version: str = ROW_SCHEMA_VERSION
+
+
+COLUMNS = [f.name for f in fields(LeaderboardRow)]
 FLOAT_COLUMNS = {"macro_f1", "macro_f1_ci_low", "macro_f1_ci_high", "accuracy", "ece", "brier",
                  "contrast_consistency", "train_seconds", "predict_sentences_per_second",
                  *(f"f1_{label}" for label in LABELS)}
 
 
+def make_row(**values) -> dict:
+    """A row as a dict in column order; an unknown or missing field is an error, never dropped."""
+    try:
+        return asdict(LeaderboardRow(**values))
+    except TypeError as exc:
+        raise ValueError(f"not a leaderboard row: {exc}") from None
+
+
 def row_from_scorecard(card: dict, **fields) -> dict:
     """One leaderboard row from a scorecard plus the run's identifying fields; per-class F1 columns
     stay blank for labels the scorecard lacks (external sets scored on other label sets)."""
-    row = {
+    scores = {
         "n": card["n"], "macro_f1": round(card["macro_f1"], 4),
         "macro_f1_ci_low": round(card["macro_f1_ci"][0], 4),
         "macro_f1_ci_high": round(card["macro_f1_ci"][1], 4),
@@ -40,8 +80,23 @@ def row_from_scorecard(card: dict, **fields) -> dict:
         "ece": round(card["ece"], 4) if "ece" in card else "",
         "brier": round(card["brier"], 4) if "brier" in card else "",
     }
-    row.update(fields)
-    return {column: row.get(column, "") for column in COLUMNS}
+    return make_row(**scores, **fields)
+
+
+def rows_from_metrics(metrics: dict, folder: Path) -> list[dict]:
+    """The rows of a finished run (metrics.json schema 2.0), with predictions in `folder`."""
+    from bench.runs import portable_path
+
+    consistency = metrics.get("contrast_consistency")
+    return [row_from_scorecard(
+        card, run_id=metrics["run_id"], timestamp=metrics["timestamp"], system=metrics["system"],
+        config=metrics["config"], config_sha256=metrics["config_sha256"], data_sha256=metrics["data_sha256"][split],
+        split=split, seed=metrics["seed"], device=metrics["device"], train_seconds=round(metrics["train_seconds"], 2),
+        predict_sentences_per_second=metrics["predict_sentences_per_second"][split],
+        code_version=metrics["code_version"], trained_on=metrics["trained_on"],
+        contrast_consistency="" if consistency is None or split in metrics["real_splits"] else round(consistency, 4),
+        predictions=portable_path(Path(folder) / f"predictions-{split}.jsonl"))
+        for split, card in metrics["splits"].items()]
 
 
 def load_rows(path: Path | str = DEFAULT_LEADERBOARD) -> list[dict]:
@@ -62,6 +117,9 @@ def load_rows(path: Path | str = DEFAULT_LEADERBOARD) -> list[dict]:
     for number, row in enumerate(rows, start=2):
         if None in row or any(v is None for v in row.values()):
             raise UserError(f"{path}:{number}: row has the wrong number of columns.")
+    if rows and reader.fieldnames != COLUMNS:
+        raise UserError(f"{path}: written with another row schema (columns {', '.join(reader.fieldnames)}); "
+                        f"this version writes schema {ROW_SCHEMA_VERSION}: move the file aside and start a new one.")
     return rows
 
 
@@ -76,10 +134,10 @@ def append_rows(rows: list[dict], path: Path | str = DEFAULT_LEADERBOARD) -> Non
             handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
             try:
                 with os.fdopen(handle, "w", newline="", encoding="utf-8") as out:
-                    writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore")
+                    writer = csv.DictWriter(out, fieldnames=COLUMNS)
                     writer.writeheader()
-                    for row in existing + rows:
-                        writer.writerow({c: row.get(c, "") for c in COLUMNS})
+                    for row in existing + [make_row(**row) for row in rows]:
+                        writer.writerow(row)
                     out.flush()
                     os.fsync(out.fileno())
                 os.replace(temp, path)

@@ -1,9 +1,9 @@
 """The leaderboard as a product: per-split standings with rank, tier, OOD gap and reference rows
-(human ceiling, floors), optionally aggregated over seeds, rendered as text, Markdown or CSV,
+(second-annotator ceiling, floors), optionally aggregated over seeds, rendered as text, Markdown or CSV,
 and written into README between markers.
 
 Tiers come from `bench.significance` on the rows whose predictions file exists and whose data
-fingerprint is the current corpus's; other rows keep their rank but get a blank tier."""
+fingerprint is the current gold split's (bench.gold); other rows keep their rank but get a blank tier."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.data import corpus_fingerprints, load_corpus, read_jsonl
+from bench.data import load_corpus
+from bench.gold import GoldSplit, gold_split
 from bench.paths import DEFAULT_DATA, REPO_ROOT
 from bench.errors import UserError, read_user_text
 from bench.labels import LABELS
@@ -68,13 +69,13 @@ def resolve(path_text: str) -> Path:
     return path if path.is_absolute() else REPO_ROOT / path
 
 
-def aligned_predictions(row: dict, gold_rows) -> Predictions | None:
+def aligned_predictions(row: dict, gold: GoldSplit) -> Predictions | None:
     """A row's predictions in gold order, or None when the row names no file or it is gone."""
     if not row.get("predictions") or not resolve(row["predictions"]).is_file():
         return None
     path = resolve(row["predictions"])
     predictions = read_predictions(path)
-    gold_ids = list(gold_rows["id"])
+    gold_ids = gold.ids
     check_predictions(predictions, gold_ids, source=str(path))
     position = {i: k for k, i in enumerate(predictions.ids)}
     order = [position[i] for i in gold_ids]
@@ -82,17 +83,15 @@ def aligned_predictions(row: dict, gold_rows) -> Predictions | None:
     return Predictions(gold_ids, [predictions.labels[k] for k in order], probs)
 
 
-def human_ceiling(data: Path, split: str, n_resamples: int = 1000) -> dict | None:
-    """Annotator B (`label_b`) scored against the adjudicated `label`, on the doubly annotated rows.
-
-    Read from the one split file it needs, not the whole corpus."""
-    file = Path(data) / f"{split}.jsonl"
-    if not file.is_file():
+def human_ceiling(gold: GoldSplit | None, n_resamples: int = 1000) -> dict | None:
+    """The blind second annotator (`label_b`) scored against the adjudicated gold, on the doubly
+    annotated rows. Both annotators are AI sessions, and the row says so."""
+    if gold is None:
         return None
-    pairs = [(row["label"], row["label_b"]) for row in read_jsonl(file) if row.get("label_b") is not None]
+    pairs = [(label, second) for label, second in zip(gold.labels, gold.second_labels) if second is not None]
     unknown = sorted({second for _, second in pairs} - set(LABELS))
     if unknown:
-        raise UserError(f"{file}: unknown label_b '{unknown[0]}'.")
+        raise UserError(f"{gold.source}: unknown label_b '{unknown[0]}'.")
     if not pairs:
         return None
     card = scorecard([g for g, _ in pairs], [b for _, b in pairs], n_resamples=n_resamples, seed=0)
@@ -136,21 +135,20 @@ def _entries(rows: list[dict], gaps: dict[str, float], aggregate: bool) -> list[
     return entries
 
 
-def _rank_and_tier(board: SplitBoard, gold_rows, fingerprint: str | None, predictions: dict,
-                   n_resamples: int) -> None:
+def _rank_and_tier(board: SplitBoard, gold: GoldSplit | None, predictions: dict, n_resamples: int) -> None:
     for entry, rank in zip(board.entries, competition_ranks([e.macro_f1 for e in board.entries])):
         entry.rank = rank
-    if gold_rows is None:
+    if gold is None:
         return
     systems = {}
     for index, entry in enumerate(board.entries):
         runs = []
         for row in entry.runs:
-            if row.get("data_sha256") != fingerprint:
+            if row.get("data_sha256") != gold.fingerprint:
                 continue
             key = (row["run_id"], board.split)
             if key not in predictions:
-                found = aligned_predictions(row, gold_rows)
+                found = aligned_predictions(row, gold)
                 if found is None:
                     continue
                 predictions[key] = found
@@ -159,7 +157,7 @@ def _rank_and_tier(board: SplitBoard, gold_rows, fingerprint: str | None, predic
             systems[str(index)] = runs
     if not systems:
         return
-    standings = compare_systems(encode(gold_rows["label"]), systems, n_resamples=n_resamples)
+    standings = compare_systems(encode(gold.labels), systems, n_resamples=n_resamples)
     for key, tier in standings.tier.items():
         board.entries[int(key)].tier = tier
     board.comparisons = standings.comparisons
@@ -182,19 +180,18 @@ def build_board(rows: list[dict], data: Path | None = None, split: str | None = 
                 n_resamples: int = DEFAULT_RESAMPLES) -> Board:
     """Standings for each split (or one), filtered to `system` plus the floors.
 
-    `data` None uses the shipped corpus when it is there; without a corpus there are no tiers
-    and no human ceiling."""
+    `data` None uses the shipped corpus when it is there; a real-news split takes its gold from the
+    standoff labels. Without gold there are no tiers and no ceiling."""
     splits = sorted({r["split"] for r in rows if split is None or r["split"] == split}, key=_split_order)
     data_path = Path(data) if data is not None else DEFAULT_DATA
     corpus = load_corpus(data_path) if splits and (data is not None or DEFAULT_DATA.exists()) else None
-    fingerprint = corpus_fingerprints(corpus)["all"] if corpus is not None else None
     gaps = ood_gaps(rows)
     board = Board([], aggregate, corpus)
     for name in splits:
         entries = _entries([r for r in rows if r["split"] == name], gaps, aggregate)
         split_board = SplitBoard(name, entries)
-        gold_rows = corpus[name] if corpus is not None and name in corpus else None
-        _rank_and_tier(split_board, gold_rows, fingerprint, board.predictions, n_resamples)
+        gold = gold_split(name, data_path) if corpus is not None or name.startswith("real-") else None
+        _rank_and_tier(split_board, gold, board.predictions, n_resamples)
         split_board.entries = sorted(
             (e for e in entries if system is None or system in (e.system, e.runs[0].get("config"))
              or e.system in FLOOR_SYSTEMS), key=lambda e: (e.rank, e.system))
@@ -203,12 +200,12 @@ def build_board(rows: list[dict], data: Path | None = None, split: str | None = 
         missing = [f for f in FLOOR_SYSTEMS if f not in {e.system for e in entries}]
         if missing:
             split_board.notes.append(f"Floors not on the board for {name}: {', '.join(missing)}.")
-        if corpus is None:
-            split_board.notes.append("No corpus found: tiers and the human ceiling need one (--data).")
+        if gold is None:
+            split_board.notes.append(f"No gold labels found for {name}: tiers and the ceiling need them (--data).")
         else:
-            split_board.ceiling = human_ceiling(data_path, name)
+            split_board.ceiling = human_ceiling(gold)
             if split_board.ceiling is None and name in ("test", "test_ood"):
-                split_board.notes.append(f"No human ceiling for {name}: the corpus has no label_b there.")
+                split_board.notes.append(f"No ceiling for {name}: the corpus has no label_b there.")
         board.splits.append(split_board)
     return board
 
@@ -238,7 +235,7 @@ def display_rows(split_board: SplitBoard, aggregated: bool) -> list[dict]:
     ceiling = split_board.ceiling
     if ceiling is not None:
         low, high = ceiling["macro_f1_ci"]
-        lines.append({"system": f"human ceiling (annotator B, n={ceiling['n']})",
+        lines.append({"system": f"second annotator (AI), n={ceiling['n']}",
                       "macro_f1": _number(ceiling["macro_f1"]), "macro_f1_mean": _number(ceiling["macro_f1"]),
                       "ci_95": f"[{_number(low)}, {_number(high)}]", "accuracy": _number(ceiling["accuracy"])})
     return lines

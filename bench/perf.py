@@ -55,7 +55,8 @@ def suite_timing(suite: str = "baselines", n_sentences: int | None = None, data:
     figures = {"suite": suite, "sentences": sum(len(corpus[s]) for s in corpus), "systems": {}}
     for entry in load_suite(suite).entries:
         def fit_and_predict():
-            system, _, _ = select_on_dev(entry.config, corpus, entry.config.seed, "cpu", None, False)
+            system, _, _ = select_on_dev(entry.config, corpus["train"], corpus["dev"], entry.config.seed, "cpu",
+                                         None, False)
             for split in corpus:
                 if split != "train":
                     system.predict_proba(list(corpus[split]["text"]))

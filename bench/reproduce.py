@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.config import RunConfig, load_run_config
-from bench.data import corpus_fingerprints, load_corpus
+from bench.external import real_sets
+from bench.gold import gold_split
 from bench.errors import UserError
 from bench.leaderboard import DEFAULT_LEADERBOARD, load_rows
 from bench.leaderboard_render import resolve
@@ -122,10 +123,16 @@ def reproduce(run_id: str, leaderboard: Path | None = None, data: Path | None = 
     record = read_run(folder)
     config = recorded_config(record, folder, rows)
     data_path = Path(data) if data is not None else resolve(record["config"]["data"])
-    fingerprint = corpus_fingerprints(load_corpus(data_path))["all"]
-    if fingerprint != rows[0]["data_sha256"]:
-        raise UserError(f"{data_path}: the corpus has changed since run '{run_id}' (fingerprint "
-                        f"{fingerprint[:12]}, row {rows[0]['data_sha256'][:12]}); refusing to reproduce.")
+    for row in rows:
+        gold = gold_split(row["split"], data_path)
+        if gold is None or gold.fingerprint != row["data_sha256"]:
+            now = gold.fingerprint[:12] if gold is not None else "absent"
+            raise UserError(f"{data_path}: the gold labels of '{row['split']}' have changed since run '{run_id}' "
+                            f"(fingerprint {now}, row {row['data_sha256'][:12]}); refusing to reproduce.")
+    needs_real = config.train_extra or record["metrics"].get("real_splits")
+    sets = real_sets()[0] if needs_real else []
+    if needs_real and not sets:
+        raise UserError(f"run '{run_id}' used the real-news sets; {real_sets()[1]}")
     recorded_device = record["metrics"].get("device", "cpu")
     if device is None:  # the recorded device when this machine has it
         device = "cpu" if recorded_device == "cpu" else "auto"
@@ -133,7 +140,7 @@ def reproduce(run_id: str, leaderboard: Path | None = None, data: Path | None = 
     with tempfile.TemporaryDirectory(prefix="claimframe-reproduce-") as temp:
         target = Path(output) if output is not None else Path(temp) / run_id
         fresh = train_run(config, seed=config.seed, device=device, output=target, data=data_path,
-                          leaderboard=None, n_resamples=resamples)
+                          leaderboard=None, n_resamples=resamples, real_sets=sets)
         environment = read_run(target)["environment"]
     same = fresh.metrics["device"] == recorded_device and all(
         environment.get(k) == record["environment"].get(k) for k in ENVIRONMENT_KEYS)

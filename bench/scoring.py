@@ -130,24 +130,26 @@ def write_predictions(path: Path, ids: list[str], probs: np.ndarray) -> None:
 def evaluate_file(predictions: Path, split: str = "test", data: Path | None = None, system: str | None = None,
                   output: Path | None = None, leaderboard: Path | None = None, n_resamples: int = 1000,
                   seed: int = 0) -> dict:
-    """`claimframe evaluate`: check and score a prediction file, then write what was asked."""
-    from bench.data import corpus_fingerprints, load_corpus
+    """`claimframe evaluate`: check and score a prediction file against a corpus split or a real-news
+    split (its gold from the standoff labels), then write what was asked."""
+    from bench.gold import gold_split
     from bench.leaderboard import append_rows, row_from_scorecard
     from bench.runs import code_version, portable_path, utc_now, write_json_atomic
 
-    corpus = load_corpus(data)
-    if split not in corpus:
-        raise UserError(f"unknown split '{split}' (the corpus has {', '.join(corpus)}).")
-    card = score_predictions(read_predictions(predictions), corpus[split], n_resamples=n_resamples,
-                             seed=seed, source=str(predictions))
+    gold = gold_split(split, data)
+    if gold is None:
+        raise UserError(f"unknown split '{split}' (a corpus split such as test, or real-dev / real-test).")
+    card = score_predictions(read_predictions(predictions), {"id": gold.ids, "label": gold.labels},
+                             n_resamples=n_resamples, seed=seed, source=str(predictions))
     if output is not None:
         write_json_atomic(Path(output), card)
     if leaderboard is not None:
         name = system or Path(predictions).stem
+        stamp = utc_now()
         append_rows([row_from_scorecard(
-            card, run_id=f"eval-{name}-{utc_now()}", timestamp=utc_now(), system=name, config="",
-            data_sha256=corpus_fingerprints(corpus)["all"], split=split, device="", seed="",
-            code_version=code_version(), predictions=portable_path(Path(predictions)))], leaderboard)
+            card, run_id=f"eval-{name}-{stamp}", timestamp=stamp, system=name, config="", config_sha256="",
+            data_sha256=gold.fingerprint, split=split, code_version=code_version(),
+            predictions=portable_path(Path(predictions)))], leaderboard)
     return card
 
 

@@ -17,7 +17,9 @@ from bench.config import RunConfig
 from bench.data import corpus_fingerprints, load_contrast, load_corpus
 from bench.device import resolve_device
 from bench.errors import UserError
-from bench.leaderboard import DEFAULT_LEADERBOARD, append_rows, row_from_scorecard
+from bench.external import score_proba
+from bench.gold import rows_fingerprint
+from bench.leaderboard import DEFAULT_LEADERBOARD, append_rows, rows_from_metrics
 from bench.metrics import contrast_consistency, macro_f1, scorecard
 from bench.runs import (DEFAULT_RUNS, code_version, environment_record, new_run_id, portable_path,
                         staged_run_dir, utc_now, write_json, write_yaml)
@@ -26,7 +28,7 @@ from bench.systems import build_system, save_system
 from bench.systems.base import labels_from_proba
 from bench.paths import DEFAULT_DATA
 
-METRICS_VERSION = "1.0"
+METRICS_VERSION = "2.0"
 PROB_DECIMALS = 6
 
 
@@ -84,13 +86,12 @@ def predict_timed(system, texts: list[str]) -> tuple[np.ndarray, float]:
     return proba, (len(texts) / elapsed if elapsed > 0 else float("inf"))
 
 
-def select_on_dev(config: RunConfig, corpus, seed: int, device: str, checkpoint_dir: Path | None,
+def select_on_dev(config: RunConfig, train, dev, seed: int, device: str, checkpoint_dir: Path | None,
                   resume: bool):
     """Fit one system per grid point on train; keep the best on dev macro-F1 (first on ties)."""
     from bench.systems import system_class
 
     accepted = set(inspect.signature(system_class(config.system).__init__).parameters)
-    train, dev = corpus["train"], corpus["dev"]
     best, best_score, best_params, trials = None, -1.0, {}, []
     points = grid_points(config.grid)
     for index, point in enumerate(points):
@@ -108,8 +109,9 @@ def select_on_dev(config: RunConfig, corpus, seed: int, device: str, checkpoint_
 def train_run(config: RunConfig, seed: int | None = None, device: str = "auto",
               output: Path | None = None, data: Path | None = None,
               leaderboard: Path | None = DEFAULT_LEADERBOARD, n_resamples: int = 1000,
-              resume: bool = False, corpus=None) -> RunResult:
-    """`corpus`, when given, is the already loaded and validated corpus at `data` (a suite loads it once)."""
+              resume: bool = False, corpus=None, real_sets: list | None = None) -> RunResult:
+    """`corpus`, when given, is the already loaded and validated corpus at `data` (a suite loads it once).
+    `real_sets` (bench.adapters.ExternalSet with ids) are scored too, except one the config trains on."""
     seed = config.seed if seed is None else seed
     config = replace(config, seed=seed)
     resolved_device = resolve_device(device)
@@ -119,28 +121,39 @@ def train_run(config: RunConfig, seed: int | None = None, device: str = "auto",
         raise UserError(f"{data_path}: the corpus needs a dev split to select on.")
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and output is None:
         raise UserError("a multi-process launch needs --output so every process agrees on the run folder.")
+    extra = extra_training_set(config, real_sets)
+    real_sets = [s for s in real_sets or [] if s.name != config.train_extra]
     run_id = Path(output).name if output else new_run_id(config.name, seed)
     final = Path(output) if output else DEFAULT_RUNS / run_id
     fingerprints = corpus_fingerprints(corpus)
     contrast = load_contrast(data_path)
+    train = corpus["train"] if extra is None else {"text": list(corpus["train"]["text"]) + extra.texts,
+                                                   "label": list(corpus["train"]["label"]) + extra.gold}
 
     start = time.perf_counter()
     with staged_run_dir(final, resume=resume, main_process=is_main_process()) as stage:
         fit_start = time.perf_counter()
-        system, params, trials = select_on_dev(config, corpus, seed, device, stage / "checkpoints", resume)
+        system, params, trials = select_on_dev(config, train, corpus["dev"], seed, device, stage / "checkpoints",
+                                               resume)
         train_seconds = time.perf_counter() - fit_start
         # systems without a device parameter (scikit-learn) run on the CPU whatever was asked for
         ran_on = resolved_device if "device" in params else "cpu"
         if not is_main_process():
             return RunResult(run_id, final, {}, [])
         shutil.rmtree(stage / "checkpoints", ignore_errors=True)
-        splits, speeds, cards = [s for s in corpus if s != "train"], {}, {}
-        for split in splits:
+        speeds, cards, data_prints = {}, {}, {}
+        for split in [s for s in corpus if s != "train"]:
             rows = corpus[split]
             proba, speeds[split] = predict_timed(system, list(rows["text"]))
             write_predictions(stage / f"predictions-{split}.jsonl", list(rows["id"]), proba)
             cards[split] = scorecard(rows["label"], labels_from_proba(proba), proba,
                                      n_resamples=n_resamples, seed=seed)
+            data_prints[split] = fingerprints[split]
+        for real in real_sets:
+            proba, speeds[real.name] = predict_timed(system, real.texts)
+            write_predictions(stage / f"predictions-{real.name}.jsonl", real.ids, proba)
+            cards[real.name] = score_proba(real, proba, n_resamples=n_resamples, seed=seed)
+            data_prints[real.name] = rows_fingerprint(real.ids, real.texts, real.gold)
         consistency = None
         if contrast:
             proba, _ = predict_timed(system, [r["text"] for r in contrast])
@@ -153,7 +166,11 @@ def train_run(config: RunConfig, seed: int | None = None, device: str = "auto",
                                        "grid_results": trials, "data": portable_path(data_path)}
         write_yaml(stage / "config.yaml", resolved)
         metrics = {"schema_version": METRICS_VERSION, "run_id": run_id, "system": config.name,
-                   "config_sha256": config.sha256(), "seed": seed, "device": ran_on,
+                   "config": portable_path(Path(config.source)) if config.source else config.name,
+                   "config_sha256": config.sha256(), "seed": seed, "device": ran_on, "timestamp": utc_now(),
+                   "code_version": code_version(), "data_sha256": data_prints,
+                   "trained_on": data_path.name + (f"+{extra.name}" if extra is not None else ""),
+                   "real_splits": [real.name for real in real_sets],
                    "train_seconds": round(train_seconds, 3), "splits": cards,
                    "contrast_consistency": consistency,
                    "predict_sentences_per_second": {s: round(v, 1) for s, v in speeds.items()}}
@@ -161,15 +178,18 @@ def train_run(config: RunConfig, seed: int | None = None, device: str = "auto",
         write_json(stage / "environment.json",
                    environment_record(ran_on, seed, fingerprints, config.sha256(),
                                       time.perf_counter() - start))
-    rows = [row_from_scorecard(
-        cards[split], run_id=run_id, timestamp=utc_now(), system=config.name,
-        config=portable_path(Path(config.source)) if config.source else config.name, config_sha256=config.sha256(),
-        data_sha256=fingerprints["all"], split=split, seed=seed, device=ran_on,
-        train_seconds=round(train_seconds, 2),
-        predict_sentences_per_second=round(speeds[split], 1), code_version=code_version(),
-        contrast_consistency="" if consistency is None else round(consistency, 4),
-        predictions=portable_path(final / f"predictions-{split}.jsonl"))
-        for split in splits]
+    rows = rows_from_metrics(metrics, final)
     if leaderboard is not None:
         append_rows(rows, leaderboard)
     return RunResult(run_id, final, metrics, rows)
+
+
+def extra_training_set(config: RunConfig, real_sets: list | None):
+    """The real-news set a config adds to its training data (`train_extra`), or None."""
+    if not config.train_extra:
+        return None
+    found = next((s for s in real_sets or [] if s.name == config.train_extra), None)
+    if found is None:
+        raise UserError(f"{config.source or config.name}: train_extra '{config.train_extra}' needs that real-news "
+                        f"set, and your copy of it was not found (see configs/external/checkthat-3way.yaml).")
+    return found

@@ -56,8 +56,8 @@ def add_run(leaderboard: Path, runs_dir: Path, corpus, system: str, seed: int,
         if not with_file:
             path.unlink()
         rows.append(row_from_scorecard(card, run_id=run_id, timestamp=timestamp, system=system,
-                                       config=f"configs/systems/{system}.yaml",
-                                       data_sha256=corpus_fingerprints(corpus)["all"], split=split,
+                                       config=f"configs/systems/{system}.yaml", config_sha256="",
+                                       data_sha256=corpus_fingerprints(corpus)[split], split=split,
                                        seed=seed, device="cpu", predictions=str(path)))
     append_rows(rows, leaderboard)
     return run_id

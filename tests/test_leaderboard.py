@@ -16,7 +16,28 @@ ROWS_PER_WRITE = 3
 
 
 def make_row(run_id: str, system: str = "sys", split: str = "test", macro_f1: float = 0.5) -> dict:
-    return {"run_id": run_id, "system": system, "split": split, "macro_f1": macro_f1, "n": 10}
+    return {"run_id": run_id, "system": system, "split": split, "macro_f1": macro_f1, "n": 10,
+            "timestamp": "2026-01-01T00:00:00Z", "config": "", "config_sha256": "", "data_sha256": "",
+            "macro_f1_ci_low": macro_f1, "macro_f1_ci_high": macro_f1, "accuracy": macro_f1}
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"macro_f1_ci": 0.5}, "unexpected keyword argument 'macro_f1_ci'"),
+    ({"accuracy": None, "drop": "accuracy"}, "missing 1 required positional argument: 'accuracy'"),
+])
+def test_a_row_with_an_unknown_or_missing_field_is_refused(tmp_path, change, message):
+    row = make_row("r1") | change
+    row.pop(row.pop("drop", "none"), None)
+    with pytest.raises(ValueError, match=message):
+        append_rows([row], tmp_path / "board.csv")
+    assert not (tmp_path / "board.csv").exists()
+
+
+def test_a_board_of_another_row_schema_is_refused(tmp_path):
+    path = tmp_path / "board.csv"
+    path.write_text("run_id,system,split,macro_f1\nr1,sys,test,0.5\n")
+    with pytest.raises(UserError, match="written with another row schema"):
+        load_rows(path)
 
 
 def _append_after_barrier(path: str, writer: int, barrier) -> None:

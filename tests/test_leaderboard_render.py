@@ -10,6 +10,7 @@ from bench.data import load_corpus
 from bench.errors import UserError
 from bench.labels import LABELS
 from bench.leaderboard import load_rows
+from bench.gold import corpus_split
 from bench.leaderboard_render import (README_END, README_START, build_board, display_rows, human_ceiling,
                                       ood_gaps, render_board, update_readme)
 from boards import add_run, corrupt, make_corpus
@@ -43,11 +44,11 @@ def test_human_ceiling_from_label_b(corpus_dir):
     double = Path(__file__).parent / "fixtures" / "corpus_double"
     # test: 5 of 6 rows doubly annotated, one framing sentence read as attributed:
     # F1 factual 1, attributed 2·(2/3·1)/(2/3+1) = 0.8, framing 0 → 0.6
-    assert human_ceiling(double, "test")["macro_f1"] == pytest.approx(0.6)
-    assert human_ceiling(double, "test")["n"] == 5
+    assert human_ceiling(corpus_split(double, "test"))["macro_f1"] == pytest.approx(0.6)
+    assert human_ceiling(corpus_split(double, "test"))["n"] == 5
     # test_ood: one factual sentence read as framing: 0.8, 1, 2/3 → 0.8222
-    assert human_ceiling(double, "test_ood")["macro_f1"] == pytest.approx((0.8 + 1 + 2 / 3) / 3)
-    assert human_ceiling(corpus_dir, "test") is None
+    assert human_ceiling(corpus_split(double, "test_ood"))["macro_f1"] == pytest.approx((0.8 + 1 + 2 / 3) / 3)
+    assert human_ceiling(corpus_split(corpus_dir, "test")) is None
 
 
 def test_ranks_tiers_and_ood_gap(board_files):
@@ -74,7 +75,7 @@ def test_filter_keeps_floors_and_ceiling(board_files):
     assert [s.split for s in board.splits] == ["test"]
     lines = display_rows(board.splits[0], aggregated=False)
     assert [line["system"] for line in lines] == [
-        "perfect", "perfect", "cue-rules (floor)", "majority (floor)", "human ceiling (annotator B, n=60)"]
+        "perfect", "perfect", "cue-rules (floor)", "majority (floor)", "second annotator (AI), n=60"]
     assert lines[-1]["macro_f1"] == "0.9000"  # label_b disagrees on every 10th row, all labels balanced
 
 
@@ -108,7 +109,7 @@ def test_no_corpus_means_blank_tiers_and_a_note(board_files, tmp_path, monkeypat
     monkeypatch.setattr("bench.leaderboard_render.DEFAULT_DATA", tmp_path / "absent")
     board = build_board(load_rows(path), split="test")
     assert all(e.tier is None for e in board.splits[0].entries)
-    assert any("No corpus found" in note for note in board.splits[0].notes)
+    assert any("No gold labels found for test" in note for note in board.splits[0].notes)
 
 
 def test_missing_floor_is_noted(corpus_dir, tmp_path):
@@ -116,7 +117,7 @@ def test_missing_floor_is_noted(corpus_dir, tmp_path):
     add_run(tmp_path / "lb.csv", tmp_path / "runs", corpus, "solo", 0, {"test": list(corpus["test"]["label"])})
     text = render_board(build_board(load_rows(tmp_path / "lb.csv"), data=corpus_dir, n_resamples=100))
     assert "Floors not on the board for test: majority, cue-rules." in text
-    assert "No human ceiling for test" in text
+    assert "No ceiling for test" in text
 
 
 def test_readme_section_is_generated(board_files, tmp_path, capsys):
@@ -130,7 +131,7 @@ def test_readme_section_is_generated(board_files, tmp_path, capsys):
     assert text.startswith("# Title\n\nintro\n\n" + README_START + "\n")
     assert text.endswith(README_END + "\n\n## After\n")
     assert "typed by hand" not in text
-    assert "| 1 | 1 | perfect | cpu | 2 |" in text and "human ceiling (annotator B, n=60)" in text
+    assert "| 1 | 1 | perfect | cpu | 2 |" in text and "second annotator (AI), n=60" in text
     assert main(args) == 0
     assert readme.read_text() == text  # idempotent: nothing accumulates
 

@@ -42,7 +42,7 @@ def test_page_holds_every_part(report):
                     "test_ood: example errors", "Macro-F1 by topic and by genre"):
         assert f">{heading}" in text
     assert len(re.findall(r'<img alt="[^"]*" src="data:image/png;base64,', text)) == FIGURES
-    assert "human ceiling (annotator B, n=30)" in text
+    assert "second annotator (AI), n=30" in text
     assert "cue-rules (floor)" in text and "majority (floor)" in text
     # the tiers column is filled: good (3 errors in 30) is tier 1, majority is not
     assert re.search(r"<td>1</td><td>1</td><td>good</td>", text)

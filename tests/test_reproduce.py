@@ -10,11 +10,11 @@ import yaml
 from bench.cli import main
 from bench.config import load_run_config, load_suite
 from bench.errors import UserError
-from bench.leaderboard import load_rows
+from bench.leaderboard import append_rows, load_rows, make_row
 from bench.reproduce import CROSS_DEVICE_TOLERANCE, compare_metrics, reproduce
 from bench.suite import run_suite
-from bench.training import train_run
 from bench.paths import CONFIG_ROOT
+from bench.training import train_run
 
 FIXTURE_CORPUS = Path(__file__).parent / "fixtures" / "corpus"  # `corpus_dir`, for a module-scoped fixture
 
@@ -66,7 +66,7 @@ def test_changed_data_is_refused(tmp_path, corpus_dir, capsys):
     data, _, board, run_id = _train_copy(tmp_path, corpus_dir)
     test = data / "test.jsonl"
     test.write_text(test.read_text().replace("Police arrest 9", "Police arrest 10"))
-    with pytest.raises(UserError, match="corpus has changed since run"):
+    with pytest.raises(UserError, match="gold labels of .test. have changed since run"):
         reproduce(run_id, leaderboard=board)
     assert main(["reproduce", run_id, "--leaderboard", str(board)]) == 2
     assert "refusing to reproduce" in capsys.readouterr().err
@@ -91,7 +91,9 @@ def test_tampered_run_record_is_refused(tmp_path, corpus_dir):
 
 def test_rows_without_a_run_folder_are_refused(tmp_path):
     board = tmp_path / "leaderboard.csv"
-    board.write_text("run_id,system,split,macro_f1,predictions,config_sha256\nx,s,test,0.5,,abc\n")
+    append_rows([make_row(run_id="x", timestamp="t", system="s", config="", config_sha256="abc", data_sha256="",
+                          split="test", n=3, macro_f1=0.5, macro_f1_ci_low=0.5, macro_f1_ci_high=0.5,
+                          accuracy=0.5)], board)
     with pytest.raises(UserError, match="only rows made by `claimframe train`"):
         reproduce("x", leaderboard=board)
     with pytest.raises(UserError, match="no row has run_id 'y'"):

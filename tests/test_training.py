@@ -58,7 +58,7 @@ def test_metrics_json_matches_scoring_the_written_predictions(finished):
     result, root = finished
     metrics = json.loads((root / "run" / "metrics.json").read_text())
     assert metrics == result.metrics
-    assert metrics["schema_version"] == "1.0"
+    assert metrics["schema_version"] == "2.0"
     assert metrics["system"] == "tfidf-logreg" and metrics["seed"] == 5 and metrics["device"] == "cpu"
     assert metrics["config_sha256"] == CONFIG.sha256()
     assert set(metrics["splits"]) == {"dev", "test", "test_ood"}
@@ -98,7 +98,7 @@ def test_leaderboard_gets_one_row_per_evaluated_split(finished):
     assert float(test_row["macro_f1"]) == round(result.metrics["splits"]["test"]["macro_f1"], 4)
     assert test_row["config"] == "configs/systems/tfidf-logreg.yaml"
     assert test_row["config_sha256"] == CONFIG.sha256() and test_row["seed"] == "5"
-    assert test_row["data_sha256"] == corpus_fingerprints(load_corpus(FIXTURE_CORPUS))["all"]
+    assert test_row["data_sha256"] == corpus_fingerprints(load_corpus(FIXTURE_CORPUS))["test"]
     assert test_row["contrast_consistency"] != ""
 
 
