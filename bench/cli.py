@@ -82,12 +82,25 @@ def cmd_train(args) -> int:
     if args.output and len(seeds) > 1:
         raise UserError("--output names one run folder; use it with a single seed.")
     leaderboard = None if args.no_leaderboard else Path(args.leaderboard or DEFAULT_LEADERBOARD)
+    sets = _real_sets(args.no_real)
     for seed in seeds:
         result = train_run(config, seed=seed, device=args.device, output=args.output, data=args.data,
-                           leaderboard=leaderboard, resume=args.resume)
+                           leaderboard=leaderboard, resume=args.resume, real_sets=sets)
         if result.metrics:
             _print_run(result)
     return 0
+
+
+def _real_sets(skip: bool) -> list:
+    """The real-news sets joined with the user's copy; a note on stderr when the copy is absent."""
+    from bench.external import real_sets
+
+    if skip:
+        return []
+    sets, note = real_sets()
+    if note:
+        print(f"claimframe: {note}", file=sys.stderr)
+    return sets
 
 
 def _print_run(result) -> None:
@@ -143,17 +156,31 @@ def cmd_reproduce(args) -> int:
 
 def cmd_run(args) -> int:
     from bench.config import load_suite
-    from bench.leaderboard import DEFAULT_LEADERBOARD, load_rows, render, select
+    from bench.leaderboard import DEFAULT_LEADERBOARD, load_rows
+    from bench.leaderboard_render import build_board, render_board
     from bench.suite import run_suite
 
     suite = load_suite(args.suite)
     leaderboard = Path(args.leaderboard or DEFAULT_LEADERBOARD)
     results = run_suite(suite, device=args.device, data=args.data, leaderboard=leaderboard,
-                        runs_dir=args.runs_dir)
+                        runs_dir=args.runs_dir, real_sets=_real_sets(args.no_real))
     ours = {r.run_id for r in results}
-    rows = [r for r in select(load_rows(leaderboard), split="test") if r["run_id"] in ours]
-    print(render(rows, ["system", "macro_f1", "macro_f1_ci_low", "macro_f1_ci_high", "accuracy", "seed",
-                        "device", "train_seconds"]), end="")
+    rows = [r for r in load_rows(leaderboard) if r["run_id"] in ours]
+    board = build_board(rows, data=args.data, split="test,test_ood,real-test")
+    print(render_board(board, "table"), end="")
+    print(f"runs and the local board: {leaderboard.parent} (publish a run with `claimframe publish RUN_ID`)",
+          file=sys.stderr)
+    return 0
+
+
+def cmd_publish(args) -> int:
+    from bench.paths import PUBLISHED_LEADERBOARD, RESULTS, WORKSPACE
+    from bench.publish import publish_run
+
+    for run in args.runs:
+        rows = publish_run(run, runs_dir=args.runs_dir or WORKSPACE, results=args.results or RESULTS,
+                           leaderboard=args.leaderboard or PUBLISHED_LEADERBOARD)
+        print(f"published {rows[0]['run_id']}: {len(rows)} rows ({', '.join(r['split'] for r in rows)})")
     return 0
 
 
@@ -223,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--leaderboard", type=Path)
     train.add_argument("--no-leaderboard", action="store_true")
     train.add_argument("--resume", action="store_true", help="continue an interrupted --output run")
+    train.add_argument("--no-real", action="store_true", help="do not score the real-news sets (real-dev, real-test)")
     train.set_defaults(func=cmd_train)
 
     evaluate = sub.add_parser("evaluate", help="score any system's prediction file")
@@ -236,7 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(func=cmd_evaluate)
 
     board = sub.add_parser("leaderboard", help="render the ranking")
-    board.add_argument("--split")
+    board.add_argument("--split", default="test",
+                       help="a split, several separated by commas (test,real-test), or all (default: test)")
     board.add_argument("--system")
     board.add_argument("--format", default="table", choices=["table", "md", "csv"])
     board.add_argument("--path", "--leaderboard", dest="path", type=Path)
@@ -265,7 +294,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--data", type=Path)
     run.add_argument("--leaderboard", type=Path)
     run.add_argument("--runs-dir", type=Path, help="where run folders go (default: runs/)")
+    run.add_argument("--no-real", action="store_true", help="do not score the real-news sets (real-dev, real-test)")
     run.set_defaults(func=cmd_run)
+
+    publish = sub.add_parser("publish", help="copy runs' predictions and records into results/ and add "
+                             "their rows to the published leaderboard.csv")
+    publish.add_argument("runs", nargs="+", help="run folders, or run ids in the workspace (runs/)")
+    publish.add_argument("--runs-dir", type=Path, help="the workspace to find run ids in (default: runs/)")
+    publish.add_argument("--results", type=Path, help="default: results/")
+    publish.add_argument("--leaderboard", type=Path, help="default: the published leaderboard.csv")
+    publish.set_defaults(func=cmd_publish)
 
     perf = sub.add_parser("perf", help="benchmarks that print figures")
     target = perf.add_mutually_exclusive_group()

@@ -23,14 +23,14 @@ from bench.scoring import Predictions, check_predictions, read_predictions
 from bench.significance import ALPHA, DEFAULT_RESAMPLES, Comparison, competition_ranks, compare_systems
 
 FLOOR_SYSTEMS = ("majority", "cue-rules")
-SPLIT_ORDER = ("test", "test_ood", "dev")
+SPLIT_ORDER = ("test", "test_ood", "real-test", "real-dev", "dev")
 README_START, README_END = "<!-- leaderboard:start -->", "<!-- leaderboard:end -->"
 TIER_NOTE = (f"Tier: systems in one tier do not differ significantly in macro-F1 (approximate "
              f"randomisation, Holm-corrected over all pairs of the split, p < {ALPHA}); a blank tier "
              f"means no predictions file for the current corpus.")
 RUN_COLUMNS = ["rank", "tier", "system", "macro_f1", "ci_95", "accuracy", "ece", "brier",
                "contrast", "ood_gap", "seed", "device", "run_id"]
-AGGREGATE_COLUMNS = ["rank", "tier", "system", "device", "runs", "macro_f1_mean", "macro_f1_sd", "accuracy",
+AGGREGATE_COLUMNS = ["rank", "tier", "system", "device", "seeds", "macro_f1_mean", "macro_f1_sd", "accuracy",
                      "ece", "brier", "contrast", "ood_gap"]
 _AVERAGED = {"accuracy": "accuracy", "ece": "ece", "brier": "brier", "contrast": "contrast_consistency"}
 
@@ -120,13 +120,14 @@ def _entries(rows: list[dict], gaps: dict[str, float], aggregate: bool) -> list[
                        "seed": r.get("seed", ""), "device": r.get("device", ""), "run_id": r["run_id"],
                        "ood_gap": gaps.get(r["run_id"]),
                        **{k: as_float(r.get(c)) for k, c in _AVERAGED.items()}}) for r in rows]
-    # seeds of one system on one device kind are aggregated; CPU and CUDA runs stay apart
-    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for row in rows:
-        groups[(row["system"], row.get("device", ""))].append(row)
+    # the runs of one system, config and device kind are aggregated, one run per seed (the latest);
+    # CPU and CUDA runs stay apart
+    groups: dict[tuple[str, str, str], dict[str, dict]] = defaultdict(dict)
+    for row in sorted(rows, key=lambda r: r["timestamp"]):
+        groups[(row["system"], row.get("config_sha256", ""), row.get("device", ""))][str(row.get("seed", ""))] = row
     entries = []
-    for (system, device), runs in groups.items():
-        runs.sort(key=lambda r: (as_float(r.get("seed")) or 0.0, r["timestamp"]))
+    for (system, _, device), by_seed in groups.items():
+        runs = sorted(by_seed.values(), key=lambda r: (as_float(r.get("seed")) or 0.0, r["timestamp"]))
         scores = [as_float(r["macro_f1"]) or 0.0 for r in runs]
         entries.append(Entry(system, runs, statistics.fmean(scores), {
             "runs": len(runs), "device": device, "macro_f1_sd": statistics.stdev(scores) if len(scores) > 1 else None,
@@ -182,7 +183,8 @@ def build_board(rows: list[dict], data: Path | None = None, split: str | None = 
 
     `data` None uses the shipped corpus when it is there; a real-news split takes its gold from the
     standoff labels. Without gold there are no tiers and no ceiling."""
-    splits = sorted({r["split"] for r in rows if split is None or r["split"] == split}, key=_split_order)
+    wanted = None if split in (None, "all") else split.split(",")
+    splits = sorted({r["split"] for r in rows if wanted is None or r["split"] in wanted}, key=_split_order)
     data_path = Path(data) if data is not None else DEFAULT_DATA
     corpus = load_corpus(data_path) if splits and (data is not None or DEFAULT_DATA.exists()) else None
     gaps = ood_gaps(rows)
@@ -225,7 +227,7 @@ def display_rows(split_board: SplitBoard, aggregated: bool) -> list[dict]:
                 "brier": _number(cells["brier"]), "contrast": _number(cells["contrast"]),
                 "ood_gap": _number(cells["ood_gap"]), "device": cells["device"]}
         if aggregated:
-            line |= {"runs": str(cells["runs"]), "macro_f1_mean": _number(entry.macro_f1),
+            line |= {"seeds": str(cells["runs"]), "macro_f1_mean": _number(entry.macro_f1),
                      "macro_f1_sd": _number(cells["macro_f1_sd"])}
         else:
             low, high = cells["ci_95"]

@@ -13,7 +13,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONFIG_ROOT = REPO_ROOT / "configs"
 DATA_ROOT = REPO_ROOT / "data"
-DEFAULT_DATA = DATA_ROOT / "claimframe-v1"
+DEFAULT_DATA = DATA_ROOT / "claimframe-v2"
 STANDOFF_ROOT = DATA_ROOT / "standoff"
 REAL_SETS_CONFIG = CONFIG_ROOT / "external" / "checkthat-3way.yaml"
 RESULTS = REPO_ROOT / "results"

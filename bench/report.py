@@ -22,7 +22,8 @@ from bench.leaderboard import DEFAULT_LEADERBOARD, as_float, load_rows
 from bench.leaderboard_render import (AGGREGATE_COLUMNS, RUN_COLUMNS, TIER_NOTE, Board, build_board,
                                       display_rows)
 from bench.metrics import brier_score, expected_calibration_error, reliability_table
-from bench.runs import code_version, utc_now, write_bytes_atomic, write_text_atomic
+from bench.paths import DEFAULT_DATA
+from bench.runs import code_version, portable_path, utc_now, write_bytes_atomic, write_text_atomic
 from bench.significance import DEFAULT_RESAMPLES
 
 EVAL_SPLITS = ("test", "test_ood")
@@ -245,7 +246,7 @@ def write_report(output: Path | str = "reports", leaderboard: Path | None = None
         raise UserError("the report needs the corpus; pass --data.")
     several_seeds = max(Counter((r["system"], r["split"]) for r in rows).values()) > 1
     seeds_board = build_board(rows, data=data, aggregate=True, n_resamples=n_resamples) if several_seeds else None
-    blocks = build_blocks(board, seeds_board, leaderboard, str(data or "data/claimframe-v1"))
+    blocks = build_blocks(board, seeds_board, leaderboard, portable_path(Path(data or DEFAULT_DATA)))
     output = Path(output)
     try:
         (output / FIGURES).mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from bench.paths import DEFAULT_DATA
 
 def run_suite(suite: SuiteConfig, device: str = "auto", data: Path | None = None,
               leaderboard: Path | None = DEFAULT_LEADERBOARD, runs_dir: Path | None = None,
-              n_resamples: int = 1000) -> list[RunResult]:
+              n_resamples: int = 1000, real_sets: list | None = None) -> list[RunResult]:
     jobs = [(entry.config, seed) for entry in suite.entries for seed in entry.seeds]
     corpora = {}  # data path → corpus, validated once for the whole suite
     results = []
@@ -32,6 +32,7 @@ def run_suite(suite: SuiteConfig, device: str = "auto", data: Path | None = None
             if path not in corpora:
                 corpora[path] = load_corpus(path)
             results.append(train_run(config, seed=seed, device=device, output=output, data=path,
-                                     leaderboard=leaderboard, n_resamples=n_resamples, corpus=corpora[path]))
+                                     leaderboard=leaderboard, n_resamples=n_resamples, corpus=corpora[path],
+                                     real_sets=real_sets))
             progress.advance(task)
     return results

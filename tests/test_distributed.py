@@ -25,7 +25,8 @@ def test_two_gloo_processes_write_one_run_and_one_row_per_split(tiny_bert, corpu
     # --standalone picks a free rendezvous port, so parallel test runs do not collide.
     result = subprocess.run(
         [str(TORCHRUN), "--standalone", "--nproc_per_node=2", "-m", "bench", "train", "--config", str(config),
-         "--data", str(corpus_dir), "--output", str(run), "--leaderboard", str(leaderboard), "--device", "cpu"],
+         "--data", str(corpus_dir), "--output", str(run), "--leaderboard", str(leaderboard), "--device", "cpu",
+         "--no-real"],
         cwd=PACKAGE_ROOT, env=env, capture_output=True, text=True, timeout=300)
     # Training could not finish unless both processes joined the gloo process group.
     assert result.returncode == 0, result.stderr[-3000:]

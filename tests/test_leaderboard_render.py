@@ -90,8 +90,28 @@ def test_aggregate_seeds(board_files):
     assert perfect.cells["macro_f1_sd"] == pytest.approx(statistics.stdev(scores))
     assert perfect.tier == 1 and perfect.rank == 1
     text = render_board(board, "md")
-    assert "| rank | tier | system | device | runs | macro_f1_mean | macro_f1_sd |" in text
+    assert "| rank | tier | system | device | seeds | macro_f1_mean | macro_f1_sd |" in text
     assert "mean over seeds" in text
+
+
+def test_two_runs_of_one_seed_count_once_and_the_latest_wins(board_files):
+    corpus, path = board_files
+    rows = load_rows(path)
+    again = [dict(r, run_id=r["run_id"] + "-again", timestamp="2026-02-01T00:00:00Z", macro_f1="0.5")
+             for r in rows if r["system"] == "perfect" and r["seed"] == "1"]
+    board = build_board(rows + again, data=corpus, split="test", aggregate=True, n_resamples=200)
+    perfect = _entries(board, "test")[("perfect", "0")]
+    assert perfect.cells["runs"] == 2
+    assert [r["run_id"] for r in perfect.runs][1].endswith("-again")
+    assert perfect.macro_f1 == pytest.approx((1.0 + 0.5) / 2)
+
+
+def test_other_configs_of_one_system_are_not_aggregated(board_files):
+    corpus, path = board_files
+    rows = [dict(r, config_sha256="other") if r["system"] == "perfect" and r["seed"] == "1" else r
+            for r in load_rows(path)]
+    board = build_board(rows, data=corpus, split="test", aggregate=True, n_resamples=200)
+    assert [e.cells["runs"] for e in board.splits[0].entries if e.system == "perfect"] == [1, 1]
 
 
 def test_aggregation_keeps_devices_apart(board_files, tmp_path):
