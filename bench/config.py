@@ -27,6 +27,7 @@ class RunConfig:
     data: str | None = None
     seed: int = 0
     train_extra: str | None = None  # a real-news set added to train (e.g. real-dev); never scored on
+    select_on: str = "dev"  # the set that picks the grid point and best epoch: dev, or a real-news set
     description: str = ""
     source: str = ""
 
@@ -77,7 +78,7 @@ def _check_keys(content: dict, allowed: dict[str, type | tuple], path: Path) -> 
 
 
 _RUN_KEYS = {"name": str, "system": str, "params": dict, "grid": dict, "model": str, "data": str,
-             "seed": int, "train_extra": str, "description": str}
+             "seed": int, "train_extra": str, "select_on": str, "description": str}
 
 
 def load_run_config(path: Path | str) -> RunConfig:

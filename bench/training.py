@@ -121,8 +121,10 @@ def train_run(config: RunConfig, seed: int | None = None, device: str = "auto",
         raise UserError(f"{data_path}: the corpus needs a dev split to select on.")
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and output is None:
         raise UserError("a multi-process launch needs --output so every process agrees on the run folder.")
-    extra = extra_training_set(config, real_sets)
-    real_sets = [s for s in real_sets or [] if s.name != config.train_extra]
+    extra = real_set(config, config.train_extra, real_sets, "train_extra")
+    selection = real_set(config, config.select_on, real_sets, "select_on") if config.select_on != "dev" else None
+    # a set the run trained or selected on is not scored: its figure would not be held out
+    real_sets = [s for s in real_sets or [] if s.name not in (config.train_extra, config.select_on)]
     run_id = Path(output).name if output else new_run_id(config.name, seed)
     final = Path(output) if output else DEFAULT_RUNS / run_id
     fingerprints = corpus_fingerprints(corpus)
@@ -133,8 +135,8 @@ def train_run(config: RunConfig, seed: int | None = None, device: str = "auto",
     start = time.perf_counter()
     with staged_run_dir(final, resume=resume, main_process=is_main_process()) as stage:
         fit_start = time.perf_counter()
-        system, params, trials = select_on_dev(config, train, corpus["dev"], seed, device, stage / "checkpoints",
-                                               resume)
+        dev = corpus["dev"] if selection is None else {"text": selection.texts, "label": selection.gold}
+        system, params, trials = select_on_dev(config, train, dev, seed, device, stage / "checkpoints", resume)
         train_seconds = time.perf_counter() - fit_start
         # systems without a device parameter (scikit-learn) run on the CPU whatever was asked for
         ran_on = resolved_device if "device" in params else "cpu"
@@ -169,7 +171,8 @@ def train_run(config: RunConfig, seed: int | None = None, device: str = "auto",
                    "config": portable_path(Path(config.source)) if config.source else config.name,
                    "config_sha256": config.sha256(), "seed": seed, "device": ran_on, "timestamp": utc_now(),
                    "code_version": code_version(), "data_sha256": data_prints,
-                   "trained_on": data_path.name + (f"+{extra.name}" if extra is not None else ""),
+                   "trained_on": data_path.name + (f"+{extra.name}" if extra is not None else "")
+                   + (f" (selected on {selection.name})" if selection is not None else ""),
                    "real_splits": [real.name for real in real_sets],
                    "train_seconds": round(train_seconds, 3), "splits": cards,
                    "contrast_consistency": consistency,
@@ -184,12 +187,12 @@ def train_run(config: RunConfig, seed: int | None = None, device: str = "auto",
     return RunResult(run_id, final, metrics, rows)
 
 
-def extra_training_set(config: RunConfig, real_sets: list | None):
-    """The real-news set a config adds to its training data (`train_extra`), or None."""
-    if not config.train_extra:
+def real_set(config: RunConfig, name: str | None, real_sets: list | None, key: str):
+    """The real-news set a config names under `key` (train_extra, select_on), or None."""
+    if not name:
         return None
-    found = next((s for s in real_sets or [] if s.name == config.train_extra), None)
+    found = next((s for s in real_sets or [] if s.name == name), None)
     if found is None:
-        raise UserError(f"{config.source or config.name}: train_extra '{config.train_extra}' needs that real-news "
-                        f"set, and your copy of it was not found (see configs/external/checkthat-3way.yaml).")
+        raise UserError(f"{config.source or config.name}: {key} '{name}' needs that real-news set, and your copy "
+                        f"of it was not found (see configs/external/checkthat-3way.yaml).")
     return found

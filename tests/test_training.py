@@ -144,3 +144,51 @@ def test_systems_without_a_device_are_recorded_on_the_cpu(corpus_dir, tmp_path, 
                        n_resamples=10)
     assert {row["device"] for row in load_rows(tmp_path / "lb.csv")} == {"cpu"}
     assert result.metrics["device"] == "cpu"
+
+
+@pytest.fixture(scope="module")
+def fixture_real_sets():
+    from bench.adapters import load_adapter_config, read_adapter_sets
+
+    return read_adapter_sets(load_adapter_config(Path(__file__).parent / "fixtures" / "external" / "standoff" /
+                                                 "config.yaml"))
+
+
+def test_real_sets_are_scored_with_their_own_fingerprint_and_predictions(tmp_path, fixture_real_sets):
+    from bench.gold import rows_fingerprint
+
+    result = train_run(CONFIG, seed=0, device="cpu", output=tmp_path / "run", data=FIXTURE_CORPUS,
+                       leaderboard=None, n_resamples=50, real_sets=fixture_real_sets)
+    by_split = {row["split"]: row for row in result.rows}
+    assert set(by_split) == {"dev", "test", "test_ood", "real-dev", "real-test"}
+    real_test = fixture_real_sets[1]
+    assert by_split["real-test"]["data_sha256"] == rows_fingerprint(real_test.ids, real_test.texts, real_test.gold)
+    assert by_split["real-test"]["contrast_consistency"] == "" and by_split["test"]["contrast_consistency"] != ""
+    lines = (tmp_path / "run" / "predictions-real-test.jsonl").read_text().splitlines()
+    assert [json.loads(line)["id"] for line in lines] == ["b1", "b2", "b3"]
+    assert result.metrics["splits"]["real-test"]["second_annotator_macro_f1"] < 1.0
+    assert result.metrics["trained_on"] == "corpus"
+
+
+@pytest.mark.parametrize("key", ["train_extra", "select_on"])
+def test_a_real_set_used_in_training_or_selection_is_not_scored(tmp_path, fixture_real_sets, key):
+    from dataclasses import replace
+
+    config = replace(CONFIG, **{key: "real-dev"})
+    result = train_run(config, seed=0, device="cpu", output=tmp_path / "run", data=FIXTURE_CORPUS,
+                       leaderboard=None, n_resamples=50, real_sets=fixture_real_sets)
+    assert {row["split"] for row in result.rows} == {"dev", "test", "test_ood", "real-test"}
+    expected = "corpus+real-dev" if key == "train_extra" else "corpus (selected on real-dev)"
+    assert {row["trained_on"] for row in result.rows} == {expected}
+    if key == "select_on":
+        trials = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())["grid_results"]
+        assert all("dev_macro_f1" in trial for trial in trials)
+
+
+def test_a_real_set_the_config_needs_must_be_there(tmp_path):
+    from dataclasses import replace
+
+    with pytest.raises(UserError, match="train_extra 'real-dev' needs that real-news set"):
+        train_run(replace(CONFIG, train_extra="real-dev"), seed=0, device="cpu", output=tmp_path / "run",
+                  data=FIXTURE_CORPUS, leaderboard=None, real_sets=[])
+    assert not (tmp_path / "run").exists() and not (tmp_path / "run.partial").exists()

@@ -193,3 +193,38 @@ def test_pad_batch_pads_right_or_left_with_matching_mask():
     ids, mask = pad_batch([[5, 6, 7], [8]], pad_id=9, left=True)
     assert ids.tolist() == [[5, 6, 7], [9, 9, 8]]
     assert mask.tolist() == [[1, 1, 1], [0, 0, 1]]
+
+
+def test_balanced_class_weights_are_inverse_to_label_counts():
+    import torch
+
+    labels = ["factual_claim"] * 6 + ["attributed_opinion"] * 3 + ["framing_language"] * 1
+    loss = FineTunedTransformer(class_weight="balanced")._loss_function(labels)
+    logits = torch.zeros((3, len(LABELS)))
+    targets = torch.tensor([0, 1, 2])
+    # uniform logits: each example's loss is ln 3; weighted mean = ln 3 whatever the weights
+    assert float(loss({"logits": logits}, targets)) == pytest.approx(np.log(3), rel=1e-6)
+    logits = torch.tensor([[5.0, 0, 0], [5.0, 0, 0], [5.0, 0, 0]])
+    weights = np.array([10 / 18, 10 / 9, 10 / 3])
+    per_example = -torch.log_softmax(logits, dim=1)[torch.arange(3), targets].numpy()
+    expected = (weights * per_example).sum() / weights.sum()
+    assert float(loss({"logits": logits}, targets)) == pytest.approx(expected, rel=1e-5)
+
+
+def test_label_smoothing_moves_the_loss_and_no_option_keeps_the_models_own():
+    import torch
+
+    logits, targets = torch.tensor([[4.0, 0.0, 0.0]]), torch.tensor([0])
+    plain = -float(torch.log_softmax(logits, dim=1)[0, 0])
+    smoothed = FineTunedTransformer(label_smoothing=0.3)._loss_function(["factual_claim"])
+    assert float(smoothed({"logits": logits}, targets)) > plain + 0.1
+    assert FineTunedTransformer()._loss_function(["factual_claim"]) is None
+
+
+@pytest.mark.parametrize("params, message", [({"class_weight": "auto"}, "class_weight must be null or balanced"),
+                                             ({"label_smoothing": 1.0}, "label_smoothing must be a number")])
+def test_bad_loss_options_are_user_errors(params, message):
+    from bench.errors import UserError
+
+    with pytest.raises(UserError, match=message):
+        FineTunedTransformer(**params)._loss_function(["factual_claim"])

@@ -11,6 +11,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from bench.device import bf16_supported, resolve_device
+from bench.errors import UserError
 from bench.labels import LABEL_TO_ID, LABELS
 from bench.metrics import macro_f1
 from bench.systems.base import labels_from_proba
@@ -27,14 +28,17 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 
 class FineTunedTransformer(ClassifierMixin, BaseEstimator):
     """`model` is None (the shipped all-MiniLM-L6-v2), a local folder or a Hugging Face id.
-    `precision` is auto (bf16 where the device runs it natively), bf16 or fp32."""
+    `precision` is auto (bf16 where the device runs it natively), bf16 or fp32.
+    `class_weight` None or "balanced" (weights inverse to the training label counts) and
+    `label_smoothing` (0 to <1) change the cross-entropy; with neither, the model's own loss is used."""
 
     extra_callbacks: list = []  # Trainer callbacks added to every fit (logging, interruption tests)
 
     def __init__(self, model: str | None = None, epochs: int = 3, learning_rate: float = 5e-5,
                  batch_size: int = 16, weight_decay: float = 0.01, warmup_ratio: float = 0.1,
                  max_length: int = 128, eval_batch_size: int | None = None, precision: str = "auto",
-                 seed: int = 0, device: str = "auto"):
+                 class_weight: str | None = None, label_smoothing: float = 0.0, seed: int = 0,
+                 device: str = "auto"):
         self.model = model
         self.epochs = epochs
         self.learning_rate = learning_rate
@@ -44,6 +48,8 @@ class FineTunedTransformer(ClassifierMixin, BaseEstimator):
         self.max_length = max_length
         self.eval_batch_size = eval_batch_size
         self.precision = precision
+        self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
         self.seed = seed
         self.device = device
 
@@ -64,12 +70,36 @@ class FineTunedTransformer(ClassifierMixin, BaseEstimator):
         return data.map(lambda b: tokenizer(b["text"], truncation=True, max_length=self.max_length),
                         batched=True, remove_columns=["text"])
 
+    def _loss_function(self, labels):
+        """Weighted and/or smoothed cross-entropy for the Trainer, or None for the model's own loss."""
+        if self.class_weight not in (None, "balanced"):
+            raise UserError(f"class_weight must be null or balanced, not {self.class_weight!r}.")
+        if not isinstance(self.label_smoothing, (int, float)) or not 0 <= self.label_smoothing < 1:
+            raise UserError(f"label_smoothing must be a number in [0, 1), not {self.label_smoothing!r}.")
+        if self.class_weight is None and not self.label_smoothing:
+            return None
+        import torch
+
+        weight = None
+        if self.class_weight == "balanced":
+            counts = np.bincount([LABEL_TO_ID[label] for label in labels], minlength=len(LABELS))
+            weight = torch.tensor(len(labels) / (len(LABELS) * np.maximum(counts, 1)), dtype=torch.float32)
+        smoothing = float(self.label_smoothing)
+
+        def loss(outputs, targets, num_items_in_batch=None):
+            logits = outputs["logits"].float()
+            return torch.nn.functional.cross_entropy(
+                logits, targets, weight=None if weight is None else weight.to(logits.device),
+                label_smoothing=smoothing)
+        return loss
+
     def fit(self, texts, labels, dev_texts=None, dev_labels=None, checkpoint_dir: Path | None = None,
             resume: bool = False):
         from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding,
                                   Trainer, TrainingArguments, set_seed)
 
         device = resolve_device(self.device)
+        loss_function = self._loss_function(list(labels))
         set_seed(self.seed)
         path = resolve_model_path(self.model)
         tokenizer = load_pretrained(AutoTokenizer, path)
@@ -96,7 +126,7 @@ class FineTunedTransformer(ClassifierMixin, BaseEstimator):
             model=model, args=args, train_dataset=self._dataset(tokenizer, texts, labels),
             eval_dataset=self._dataset(tokenizer, dev_texts, dev_labels) if has_dev else None,
             data_collator=DataCollatorWithPadding(tokenizer), processing_class=tokenizer,
-            compute_metrics=_dev_macro_f1, callbacks=list(self.extra_callbacks))
+            compute_metrics=_dev_macro_f1, compute_loss_func=loss_function, callbacks=list(self.extra_callbacks))
         has_checkpoint = resume and any(output_dir.glob("checkpoint-*"))
         try:
             trainer.train(resume_from_checkpoint=True if has_checkpoint else None)
