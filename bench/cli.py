@@ -121,10 +121,13 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_leaderboard(args) -> int:
-    from bench.leaderboard import DEFAULT_LEADERBOARD, load_rows
+    from bench.leaderboard import board_to_read, load_rows
     from bench.leaderboard_render import build_board, render_board, update_readme
 
-    board = build_board(load_rows(args.path or DEFAULT_LEADERBOARD), data=args.data, split=args.split,
+    path = board_to_read(args.path)
+    if args.path is None:
+        print(f"claimframe: reading {path}", file=sys.stderr)
+    board = build_board(load_rows(path), data=args.data, split=args.split,
                         system=args.system, aggregate=args.aggregate_seeds)
     if not board.splits:
         print("no leaderboard rows match.", file=sys.stderr)
@@ -276,7 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a split, several separated by commas (test,real-test), or all (default: test)")
     board.add_argument("--system")
     board.add_argument("--format", default="table", choices=["table", "md", "csv"])
-    board.add_argument("--path", "--leaderboard", dest="path", type=Path)
+    board.add_argument("--path", "--leaderboard", dest="path", type=Path,
+                       help="default: runs/leaderboard.csv once you have run something, else the published leaderboard.csv")
     board.add_argument("--aggregate-seeds", action="store_true", help="mean ± sd of macro-F1 over seeds")
     board.add_argument("--data", type=Path, help="corpus for tiers and the second-annotator ceiling")
     board.add_argument("--readme", type=Path, help="rewrite the leaderboard section of this README")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from bench.paths import LOCAL_LEADERBOARD
+from bench.paths import LOCAL_LEADERBOARD, PUBLISHED_LEADERBOARD
 from bench.errors import UserError
 from bench.labels import LABELS
 
@@ -57,6 +57,14 @@ COLUMNS = [f.name for f in fields(LeaderboardRow)]
 FLOAT_COLUMNS = {"macro_f1", "macro_f1_ci_low", "macro_f1_ci_high", "accuracy", "ece", "brier",
                  "contrast_consistency", "train_seconds", "predict_sentences_per_second",
                  *(f"f1_{label}" for label in LABELS)}
+
+
+def board_to_read(path: Path | None) -> Path:
+    """The board a reading command uses: the one given, else the local board once the user has run
+    something, else the published leaderboard.csv."""
+    if path is not None:
+        return Path(path)
+    return LOCAL_LEADERBOARD if LOCAL_LEADERBOARD.exists() else PUBLISHED_LEADERBOARD
 
 
 def make_row(**values) -> dict:

@@ -18,7 +18,7 @@ from sklearn.metrics import confusion_matrix, f1_score
 from bench import plots
 from bench.errors import UserError
 from bench.labels import LABELS
-from bench.leaderboard import DEFAULT_LEADERBOARD, as_float, load_rows
+from bench.leaderboard import as_float, board_to_read, load_rows
 from bench.leaderboard_render import (AGGREGATE_COLUMNS, RUN_COLUMNS, TIER_NOTE, Board, build_board,
                                       display_rows)
 from bench.metrics import brier_score, expected_calibration_error, reliability_table
@@ -237,7 +237,7 @@ def _figures(blocks: list) -> list[Figure]:
 def write_report(output: Path | str = "reports", leaderboard: Path | None = None, data: Path | None = None,
                  n_resamples: int = DEFAULT_RESAMPLES) -> tuple[Path, Path]:
     """Build everything in memory, then write figures, Markdown and HTML, each atomically."""
-    leaderboard = Path(leaderboard or DEFAULT_LEADERBOARD)
+    leaderboard = board_to_read(leaderboard)
     rows = load_rows(leaderboard)
     if not rows:
         raise UserError(f"{leaderboard}: no leaderboard rows to report on.")

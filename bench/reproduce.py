@@ -22,6 +22,7 @@ from bench.external import real_sets
 from bench.gold import gold_split
 from bench.errors import UserError
 from bench.leaderboard import DEFAULT_LEADERBOARD, load_rows
+from bench.paths import PUBLISHED_LEADERBOARD
 from bench.leaderboard_render import resolve
 from bench.runs import read_run
 
@@ -45,11 +46,13 @@ class Reproduction:
         return not self.mismatches
 
 
-def run_rows(run_id: str, leaderboard: Path) -> list[dict]:
-    rows = [r for r in load_rows(leaderboard) if r["run_id"] == run_id]
-    if not rows:
-        raise UserError(f"{leaderboard}: no row has run_id '{run_id}'.")
-    return rows
+def run_rows(run_id: str, boards: list[Path]) -> list[dict]:
+    """The run's rows from the first board that has them (the local one, then the published one)."""
+    for board in boards:
+        rows = [r for r in load_rows(board) if r["run_id"] == run_id]
+        if rows:
+            return rows
+    raise UserError(f"{' or '.join(str(b) for b in boards)}: no row has run_id '{run_id}'.")
 
 
 def run_folder(rows: list[dict]) -> Path:
@@ -118,7 +121,8 @@ def reproduce(run_id: str, leaderboard: Path | None = None, data: Path | None = 
     """Re-run `run_id` into `output` (a temporary folder when None) and compare its metrics."""
     from bench.training import train_run
 
-    rows = run_rows(run_id, Path(leaderboard or DEFAULT_LEADERBOARD))
+    boards = [Path(leaderboard)] if leaderboard else [DEFAULT_LEADERBOARD, PUBLISHED_LEADERBOARD]
+    rows = run_rows(run_id, boards)
     folder = run_folder(rows)
     record = read_run(folder)
     config = recorded_config(record, folder, rows)
