@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.data import load_corpus
+from bench.data import SPLITS, load_corpus
 from bench.gold import GoldSplit, gold_split
 from bench.paths import DEFAULT_DATA, REPO_ROOT
 from bench.errors import UserError, read_user_text
@@ -32,6 +32,7 @@ RUN_COLUMNS = ["rank", "tier", "system", "macro_f1", "ci_95", "accuracy", "ece",
                "contrast", "ood_gap", "seed", "device", "run_id"]
 AGGREGATE_COLUMNS = ["rank", "tier", "system", "device", "seeds", "macro_f1_mean", "macro_f1_sd", "accuracy",
                      "ece", "brier", "contrast", "ood_gap"]
+CORPUS_ONLY_COLUMNS = ("contrast", "ood_gap")  # properties of a run on the corpus, not of another data set
 _AVERAGED = {"accuracy": "accuracy", "ece": "ece", "brier": "brier", "contrast": "contrast_consistency"}
 
 
@@ -253,7 +254,8 @@ def render_board(board: Board, fmt: str = "table") -> str:
     for split_board in board.splits:
         title = f"### {split_board.split}" if fmt == "md" else f"== {split_board.split} =="
         notes = "".join(f"\n{note}\n" if fmt == "md" else f"{note}\n" for note in split_board.notes)
-        parts.append(f"{title}\n\n{render(display_rows(split_board, board.aggregated), columns, fmt)}{notes}")
+        shown = columns if split_board.split in SPLITS else [c for c in columns if c not in CORPUS_ONLY_COLUMNS]
+        parts.append(f"{title}\n\n{render(display_rows(split_board, board.aggregated), shown, fmt)}{notes}")
     parts.append(TIER_NOTE + (" Macro-F1 is the mean over seeds; sd is their standard deviation."
                               if board.aggregated else "") + "\n")
     return "\n".join(parts)

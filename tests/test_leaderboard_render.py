@@ -177,3 +177,13 @@ def test_cli_formats(board_files, capsys):
     assert lines[1].startswith("test_ood,1,1,perfect,1.0000,")
     assert main(["leaderboard", "--path", str(path), "--data", str(corpus), "--split", "nowhere"]) == 0
     assert "no leaderboard rows match" in capsys.readouterr().err
+
+
+def test_boards_of_other_data_sets_hide_the_corpus_only_columns(board_files):
+    corpus, path = board_files
+    rows = load_rows(path)
+    real = [dict(r, split="real-test") for r in rows if r["split"] == "test"]
+    text = render_board(build_board(rows + real, data=corpus, split="test,real-test", n_resamples=100))
+    test_part, real_part = text.split("== real-test ==")
+    assert "ood_gap" in test_part and "contrast" in test_part
+    assert "ood_gap" not in real_part and "contrast" not in real_part
