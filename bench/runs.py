@@ -27,19 +27,44 @@ PACKAGES = ("torch", "transformers", "accelerate", "datasets", "scikit-learn", "
 
 
 def git_commit() -> str:
+    """HEAD's commit, with `-dirty` when tracked files differ from it; `unknown` outside a checkout."""
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
-                             text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
+                              timeout=10)
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
+                                capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return "unknown"
-    commit = out.stdout.strip() or "unknown"
-    return commit + ("-dirty" if dirty and commit != "unknown" else "")
+    if head.returncode != 0 or status.returncode != 0 or not head.stdout.strip():
+        return "unknown"
+    return head.stdout.strip() + ("-dirty" if status.stdout.strip() else "")
 
 
 def code_version() -> str:
-    return f"{__version__}+{git_commit()[:12]}"
+    """The package version and the short commit, keeping the dirty flag."""
+    commit = git_commit()
+    if commit == "unknown":
+        return f"{__version__}+unknown"
+    return f"{__version__}+{commit[:12]}" + ("-dirty" if commit.endswith("-dirty") else "")
+
+
+def device_name(device: str) -> dict:
+    """What the run ran on, by name: the GPU model, or the CPU model, and whether it runs bf16 natively."""
+    from bench.device import bf16_supported
+
+    if device == "cuda":
+        import torch
+
+        return {"name": torch.cuda.get_device_name(0), "bf16_native": bf16_supported("cuda")}
+    name = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"name": name, "bf16_native": bf16_supported("cpu")}
 
 
 def utc_now() -> str:
@@ -70,7 +95,7 @@ def environment_record(device: str, seed: int, data_fingerprints: dict, config_s
     return {
         "code_version": code_version(), "git_commit": git_commit(), "packages": package_versions(),
         "platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(), "device": device, "seed": seed,
+        "cpu_count": os.cpu_count(), "device": device, "device_name": device_name(device), "seed": seed,
         "data_sha256": data_fingerprints, "config_sha256": config_sha256,
         "wall_seconds": round(wall_seconds, 3), "peak_memory_mb": round(peak_memory_mb(), 1),
         "hf_hub_offline": os.environ.get("HF_HUB_OFFLINE", ""),
