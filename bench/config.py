@@ -81,6 +81,22 @@ _RUN_KEYS = {"name": str, "system": str, "params": dict, "grid": dict, "model": 
              "seed": int, "train_extra": str, "select_on": str, "description": str}
 
 
+RUN_SET_PARAMS = {"seed": "--seed or the config's seed:", "device": "--device", "model": "the config's model:"}
+
+
+def _check_system_params(content: dict, accepted: set[str], path: Path) -> None:
+    """Every key of params and grid must be a parameter of the system, and not one the run sets."""
+    for section in ("params", "grid"):
+        for key in content.get(section) or {}:
+            if key in RUN_SET_PARAMS:
+                raise UserError(f"{path}: {section}.{key} is set by the run ({RUN_SET_PARAMS[key]}), not in {section}.")
+            if key not in accepted:
+                raise UserError(f"{path}: {section}.{key} is not a parameter of system '{content['system']}' "
+                                f"(its parameters: {', '.join(sorted(accepted - set(RUN_SET_PARAMS)))}).")
+    if content.get("model") and "model" not in accepted:
+        raise UserError(f"{path}: system '{content['system']}' takes no model:.")
+
+
 def load_run_config(path: Path | str) -> RunConfig:
     path = Path(path)
     content = _read_yaml(path)
@@ -91,11 +107,12 @@ def load_run_config(path: Path | str) -> RunConfig:
     for key, values in (content.get("grid") or {}).items():
         if not isinstance(values, list) or not values:
             raise UserError(f"{path}: grid entry '{key}' must be a non-empty list.")
-    from bench.systems import SYSTEMS
+    from bench.systems import SYSTEMS, system_params
 
     if content["system"] not in SYSTEMS:
         raise UserError(f"{path}: unknown system '{content['system']}' "
                         f"(known: {', '.join(sorted(SYSTEMS))}).")
+    _check_system_params(content, system_params(content["system"]), path)
     content = {k: v for k, v in content.items() if v is not None}
     return RunConfig(**content, source=str(path))
 
@@ -117,10 +134,11 @@ def load_suite(name_or_path: str) -> SuiteConfig:
         if not isinstance(item, dict) or "config" not in item:
             raise UserError(f"{path}: each system entry needs a 'config' path.")
         _check_keys(item, {"config": str, "seeds": list}, path)
-        seeds = tuple(item.get("seeds") or [0])
+        config = load_run_config(CONFIG_ROOT / item["config"])
+        seeds = tuple(item.get("seeds") or [config.seed])
         if not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
             raise UserError(f"{path}: seeds must be integers.")
-        entries.append(SuiteEntry(load_run_config(CONFIG_ROOT / item["config"]), seeds))
+        entries.append(SuiteEntry(config, seeds))
     if not entries:
         raise UserError(f"{path}: a suite needs at least one system.")
     return SuiteConfig(content.get("name", path.stem), tuple(entries), content.get("description", ""))

@@ -3,7 +3,6 @@ score, and publish one run folder plus leaderboard rows."""
 
 from __future__ import annotations
 
-import inspect
 import itertools
 import os
 import shutil
@@ -25,7 +24,7 @@ from bench.runs import (DEFAULT_RUNS, code_version, environment_record, new_run_
                         staged_run_dir, utc_now, write_json, write_yaml)
 from bench.scoring import write_predictions
 from bench.systems import build_system, save_system
-from bench.systems.base import labels_from_proba
+from bench.systems.base import FitContext, labels_from_proba
 from bench.paths import DEFAULT_DATA
 
 METRICS_VERSION = "2.0"
@@ -60,18 +59,19 @@ def grid_points(grid: dict) -> list[dict]:
     return [dict(zip(keys, values)) for values in itertools.product(*(grid[k] for k in keys))] or [{}]
 
 
-def _system_params(config: RunConfig, point: dict, seed: int, device: str, system_cls_params: set) -> dict:
-    params = {**config.params, **point}
-    extras = {"seed": seed, "device": device, "model": config.model}
-    params.update({k: v for k, v in extras.items() if k in system_cls_params and v is not None})
+def _system_params(config: RunConfig, point: dict, seed: int, device: str, system_cls) -> dict:
+    """The config's parameters and grid point, plus what the run sets: the seed, the device (for
+    systems that use one) and the config's `model:`."""
+    params = {**config.params, **point, "seed": seed}
+    if system_cls.uses_device:
+        params["device"] = device
+    if config.model is not None:
+        params["model"] = config.model
     return params
 
 
-def _fit(system, train, dev, checkpoint_dir: Path | None, resume: bool):
-    kwargs = {}
-    if "checkpoint_dir" in inspect.signature(system.fit).parameters:
-        kwargs = {"checkpoint_dir": checkpoint_dir, "resume": resume}
-    system = system.fit(train["text"], train["label"], dev["text"], dev["label"], **kwargs)
+def _fit(system, train, dev, context: FitContext):
+    system = system.fit(train["text"], train["label"], dev["text"], dev["label"], context=context)
     # Every process reloads the best checkpoint after training; none may go on to overwrite or
     # delete the checkpoints (the next grid point, rank 0's cleanup) before all have.
     wait_for_other_processes()
@@ -91,14 +91,14 @@ def select_on_dev(config: RunConfig, train, dev, seed: int, device: str, checkpo
     """Fit one system per grid point on train; keep the best on dev macro-F1 (first on ties)."""
     from bench.systems import system_class
 
-    accepted = set(inspect.signature(system_class(config.system).__init__).parameters)
+    system_cls = system_class(config.system)
     best, best_score, best_params, trials = None, -1.0, {}, []
     points = grid_points(config.grid)
     for index, point in enumerate(points):
-        params = _system_params(config, point, seed, device, accepted)
+        params = _system_params(config, point, seed, device, system_cls)
         # each grid point checkpoints on its own, so --resume never continues another point's training
         point_dir = checkpoint_dir / f"grid-{index}" if checkpoint_dir and len(points) > 1 else checkpoint_dir
-        system = _fit(build_system(config.system, params), train, dev, point_dir, resume)
+        system = _fit(build_system(config.system, params), train, dev, FitContext(point_dir, resume))
         score = macro_f1(dev["label"], system.predict(dev["text"]))
         trials.append({"params": point, "dev_macro_f1": round(score, 6)})
         if score > best_score:

@@ -74,7 +74,7 @@ def test_changed_data_is_refused(tmp_path, corpus_dir, capsys):
 
 def test_changed_config_file_is_refused(tmp_path, corpus_dir):
     _, config_file, board, run_id = _train_copy(tmp_path, corpus_dir)
-    config_file.write_text(config_file.read_text() + "params:\n  seed: 3\n")
+    config_file.write_text(config_file.read_text() + "select_on: real-dev\n")
     with pytest.raises(UserError, match="has changed since run"):
         reproduce(run_id, leaderboard=board)
 

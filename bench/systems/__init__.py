@@ -28,10 +28,15 @@ def system_class(name: str):
     return getattr(importlib.import_module(module), cls)
 
 
+def system_params(name: str) -> set[str]:
+    """The parameters a system's constructor takes (scikit-learn's get_params names)."""
+    return set(inspect.signature(system_class(name).__init__).parameters) - {"self"}
+
+
 def build_system(name: str, params: dict):
     """Instantiate a system; unknown parameters are a user error, not a TypeError."""
     cls = system_class(name)
-    accepted = set(inspect.signature(cls.__init__).parameters) - {"self"}
+    accepted = system_params(name)
     unknown = sorted(set(params) - accepted)
     if unknown:
         raise UserError(f"system '{name}' has no parameter {', '.join(repr(u) for u in unknown)} "

@@ -1,10 +1,22 @@
-"""The classifier interface every system follows, and the shared parts of scikit-learn-backed systems."""
+"""The contract every system follows, and the shared parts of scikit-learn-backed systems.
+
+A system is a scikit-learn-style estimator:
+- `__init__` stores its parameters unchanged (they are what `get_params` returns and what a config's
+  `params`/`grid` may set); every system takes `seed`, and a system with `uses_device = True` takes
+  `device` too. The run sets both; a config never does.
+- `fit(texts, labels, dev_texts, dev_labels, context)` returns self; dev may steer early stopping, and
+  `context` (FitContext) says where checkpoints go and whether to resume. Fitted state ends in `_`.
+- `predict_proba(texts)` gives one row per text over `LABELS`, each a probability distribution;
+  `predict` is its argmax.
+- `save(directory)` writes no pickle; `load(directory, params)` rebuilds the fitted system.
+`bench.systems.checks.check_system` tests all of this on any system."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import ClassVar, Protocol, Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -17,11 +29,22 @@ SYSTEM_FILE = "system.json"
 TRUSTED_MODULE_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
 
 
+@dataclass(frozen=True)
+class FitContext:
+    """What a run tells a system's `fit` beyond the data: where checkpoints go, and whether to resume."""
+
+    checkpoint_dir: Path | None = None
+    resume: bool = False
+
+
 class Classifier(Protocol):
     """fit on train (dev may steer early stopping), then probabilities in `LABELS` order."""
 
+    uses_device: ClassVar[bool]
+
     def fit(self, texts: Sequence[str], labels: Sequence[str],
-            dev_texts: Sequence[str] | None = None, dev_labels: Sequence[str] | None = None): ...
+            dev_texts: Sequence[str] | None = None, dev_labels: Sequence[str] | None = None,
+            context: FitContext | None = None): ...
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -49,6 +72,7 @@ class SklearnSystem(ClassifierMixin, BaseEstimator):
     """A system backed by one scikit-learn estimator built by `build()`, saved with skops."""
 
     model_file = "model.skops"
+    uses_device: ClassVar[bool] = False
 
     def build(self):  # pragma: no cover - every subclass defines it
         raise NotImplementedError
@@ -57,7 +81,7 @@ class SklearnSystem(ClassifierMixin, BaseEstimator):
         """What the estimator sees; raw texts unless a subclass computes features itself."""
         return list(texts)
 
-    def fit(self, texts, labels, dev_texts=None, dev_labels=None):
+    def fit(self, texts, labels, dev_texts=None, dev_labels=None, context: FitContext | None = None):
         self.estimator_ = self.build().fit(self.features(texts), list(labels))
         self.classes_ = np.array(LABELS)
         return self

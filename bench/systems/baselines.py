@@ -13,7 +13,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from bench.labels import LABELS
-from bench.systems.base import SklearnSystem, labels_from_proba
+from bench.systems.base import FitContext, SklearnSystem, labels_from_proba
 
 
 class Majority(SklearnSystem):
@@ -68,6 +68,8 @@ class CueRules(ClassifierMixin, BaseEstimator):
     """'Would a trivial rule solve it?': loaded word or question → framing; quote or reporting
     verb → attributed opinion; otherwise factual. Nothing is learned."""
 
+    uses_device = False
+
     def __init__(self, reporting_verbs: tuple = REPORTING_VERBS, loaded_words: tuple = LOADED_WORDS,
                  confidence: float = 0.8, seed: int = 0):
         self.reporting_verbs = reporting_verbs
@@ -80,7 +82,7 @@ class CueRules(ClassifierMixin, BaseEstimator):
             return re.compile(r"\b(" + "|".join(re.escape(w) for w in items) + r")\b", re.IGNORECASE)
         return words(self.loaded_words), words(self.reporting_verbs)
 
-    def fit(self, texts, labels, dev_texts=None, dev_labels=None):
+    def fit(self, texts, labels, dev_texts=None, dev_labels=None, context: FitContext | None = None):
         self.classes_ = np.array(LABELS)
         return self
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from bench.paths import EMBEDDING_CACHE
 from bench.device import resolve_device
+from bench.paths import EMBEDDING_CACHE
 from bench.systems.base import SklearnSystem
 from bench.systems.inference import load_pretrained, mean_pool, resolve_model_path, run_batched
 
@@ -19,6 +19,8 @@ DEFAULT_CACHE = EMBEDDING_CACHE
 
 class FrozenEncoder(SklearnSystem):
     """`model` is None (the shipped all-MiniLM-L6-v2), a local folder or a Hugging Face id."""
+
+    uses_device = True
 
     def __init__(self, model: str | None = None, C: float = 1.0, max_length: int = 128,
                  batch_size: int = 64, cache_dir: str | None = None, seed: int = 0, device: str = "auto"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -14,7 +15,7 @@ from bench.device import bf16_supported, resolve_device
 from bench.errors import UserError
 from bench.labels import LABEL_TO_ID, LABELS
 from bench.metrics import macro_f1
-from bench.systems.base import labels_from_proba
+from bench.systems.base import FitContext, labels_from_proba
 from bench.systems.inference import load_pretrained, resolve_model_path, run_batched
 
 HF_FOLDER = "hf"
@@ -33,6 +34,7 @@ class FineTunedTransformer(ClassifierMixin, BaseEstimator):
     `label_smoothing` (0 to <1) change the cross-entropy; with neither, the model's own loss is used."""
 
     extra_callbacks: list = []  # Trainer callbacks added to every fit (logging, interruption tests)
+    uses_device: ClassVar[bool] = True
 
     def __init__(self, model: str | None = None, epochs: int = 3, learning_rate: float = 5e-5,
                  batch_size: int = 16, weight_decay: float = 0.01, warmup_ratio: float = 0.1,
@@ -93,8 +95,7 @@ class FineTunedTransformer(ClassifierMixin, BaseEstimator):
                 label_smoothing=smoothing)
         return loss
 
-    def fit(self, texts, labels, dev_texts=None, dev_labels=None, checkpoint_dir: Path | None = None,
-            resume: bool = False):
+    def fit(self, texts, labels, dev_texts=None, dev_labels=None, context: FitContext | None = None):
         from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding,
                                   Trainer, TrainingArguments, set_seed)
 
@@ -106,9 +107,10 @@ class FineTunedTransformer(ClassifierMixin, BaseEstimator):
         model = load_pretrained(AutoModelForSequenceClassification, path, use_safetensors=True,
                                 num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id=LABEL_TO_ID)
         has_dev = dev_texts is not None and len(dev_texts) > 0
+        context = context or FitContext()
         # without a checkpoint_dir nothing can resume, so the checkpoints go in a folder removed after the fit
-        scratch = None if checkpoint_dir else tempfile.TemporaryDirectory(prefix="claimframe-")
-        output_dir = Path(checkpoint_dir) if checkpoint_dir else Path(scratch.name)
+        scratch = None if context.checkpoint_dir else tempfile.TemporaryDirectory(prefix="claimframe-")
+        output_dir = Path(context.checkpoint_dir) if context.checkpoint_dir else Path(scratch.name)
         multi_process = int(os.environ.get("WORLD_SIZE", "1")) > 1
         args = TrainingArguments(
             output_dir=str(output_dir), num_train_epochs=self.epochs, learning_rate=self.learning_rate,
@@ -127,7 +129,7 @@ class FineTunedTransformer(ClassifierMixin, BaseEstimator):
             eval_dataset=self._dataset(tokenizer, dev_texts, dev_labels) if has_dev else None,
             data_collator=DataCollatorWithPadding(tokenizer), processing_class=tokenizer,
             compute_metrics=_dev_macro_f1, compute_loss_func=loss_function, callbacks=list(self.extra_callbacks))
-        has_checkpoint = resume and any(output_dir.glob("checkpoint-*"))
+        has_checkpoint = context.resume and any(output_dir.glob("checkpoint-*"))
         try:
             trainer.train(resume_from_checkpoint=True if has_checkpoint else None)
         finally:
