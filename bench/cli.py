@@ -10,6 +10,10 @@ from pathlib import Path
 from bench.errors import UserError
 
 
+EXIT_CODES = ("exit codes: 0 success; 1 a check that ran and failed (reproduce found a difference); "
+              "2 a user mistake (one sentence on stderr, nothing written)")
+
+
 def _seeds(text: str) -> list[int]:
     try:
         return [int(s) for s in text.split(",") if s.strip()]
@@ -202,7 +206,8 @@ def cmd_perf(args) -> int:
         figures = perf.model_throughput(Path(args.model), n=args.n, device=args.device, data=args.data)
     else:
         figures = perf.suite_timing(args.suite, n_sentences=args.n, data=args.data)
-    print(perf.format_figures(figures))
+    # with --json, stdout holds the JSON document alone and the human table goes to stderr
+    print(perf.format_figures(figures), file=sys.stderr if args.json else sys.stdout)
     if args.json:
         print(json.dumps(figures))
     return 0
@@ -233,7 +238,11 @@ def cmd_evaluate_external(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="claimframe", description=__doc__)
+    from bench import __version__
+
+    parser = argparse.ArgumentParser(prog="claimframe", description=__doc__, epilog=EXIT_CODES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"claimframe {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     data = sub.add_parser("data", help="validate or describe the corpus")

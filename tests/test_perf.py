@@ -47,6 +47,6 @@ def test_perf_model_json_output_parses(finetune_run, corpus_dir, capsys):
                  "--json"])
     out, err = capsys.readouterr()
     assert code == 0, err
-    figures = json.loads(out.splitlines()[-1])
+    figures = json.loads(out)  # stdout is the JSON document alone
     assert set(figures) == THROUGHPUT_KEYS and figures["n"] == 32
-    assert f"ours_sps{' ' * 22} {figures['ours_sps']}" in out
+    assert f"ours_sps{' ' * 22} {figures['ours_sps']}" in err
