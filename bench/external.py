@@ -157,13 +157,22 @@ def evaluate_sets(sets: list[ExternalSet], model: Path | str, device: str = "aut
     if output is not None:
         write_json_atomic(Path(output), {"model": str(model), "run_id": identity.run_id, "scorecards": cards})
     if leaderboard is not None:
-        resolved = resolve_device(device)
+        resolved, stamp = resolve_device(device), utc_now()
+        # the evaluation has its own id; model_run_id names the run whose model it scored
+        evaluation = f"eval-{stamp.replace(':', '').replace('-', '')}-{identity.run_id}"
         append_rows([row_from_scorecard(
-            card, run_id=identity.run_id, timestamp=utc_now(), system=identity.system, config=identity.config,
-            config_sha256=identity.config_sha256, data_sha256=data.data_sha256, split=data.name,
-            seed=identity.seed, device=resolved, code_version=code_version())
+            card, run_id=evaluation, timestamp=stamp, system=identity.system, config=identity.config,
+            config_sha256=identity.config_sha256, data_sha256=set_fingerprint(data), split=data.name,
+            seed=identity.seed, device=resolved, code_version=code_version(), model_run_id=identity.run_id)
             for card, data in zip(cards, sets)], leaderboard)
     return cards
+
+
+def set_fingerprint(data: ExternalSet) -> str:
+    """The gold fingerprint (bench.gold) of an external set; rows without ids are keyed by position."""
+    from bench.gold import rows_fingerprint
+
+    return rows_fingerprint(data.ids or [str(i) for i in range(len(data.texts))], data.texts, data.gold)
 
 
 def evaluate_checkthat(model: Path | str, path: Path | str | None = None, **kwargs) -> list[dict]:

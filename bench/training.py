@@ -16,8 +16,7 @@ from bench.config import RunConfig
 from bench.data import corpus_fingerprints, load_contrast, load_corpus
 from bench.device import resolve_device
 from bench.errors import UserError
-from bench.external import score_proba
-from bench.gold import rows_fingerprint
+from bench.external import score_proba, set_fingerprint
 from bench.leaderboard import DEFAULT_LEADERBOARD, append_rows, rows_from_metrics
 from bench.metrics import contrast_consistency, macro_f1, scorecard
 from bench.runs import (DEFAULT_RUNS, code_version, environment_record, new_run_id, portable_path,
@@ -155,7 +154,7 @@ def train_run(config: RunConfig, seed: int | None = None, device: str = "auto",
             proba, speeds[real.name] = predict_timed(system, real.texts)
             write_predictions(stage / f"predictions-{real.name}.jsonl", real.ids, proba)
             cards[real.name] = score_proba(real, proba, n_resamples=n_resamples, seed=seed)
-            data_prints[real.name] = rows_fingerprint(real.ids, real.texts, real.gold)
+            data_prints[real.name] = set_fingerprint(real)
         consistency = None
         if contrast:
             proba, _ = predict_timed(system, [r["text"] for r in contrast])

@@ -1,4 +1,3 @@
-import hashlib
 import json
 from pathlib import Path
 
@@ -8,6 +7,7 @@ from sklearn.metrics import f1_score
 
 from bench.cli import main
 from bench.errors import UserError
+from bench.gold import rows_fingerprint
 from bench.external import CHECKTHAT_DEFAULT, evaluate_checkthat, read_checkthat
 from bench.leaderboard import load_rows
 from bench.metrics import bootstrap_scores, resample_indices, scorecard
@@ -82,10 +82,13 @@ def test_scores_collapse_framing_to_subj_and_append_one_row_per_file(cue_run, tm
     assert train["macro_f1_ci"][0] <= train["macro_f1"] <= train["macro_f1_ci"][1]
     rows = load_rows(leaderboard)
     assert [r["split"] for r in rows] == ["checkthat-dev_en", "checkthat-train_en"]
-    assert {r["run_id"] for r in rows} == {"run"} and {r["system"] for r in rows} == {"cue-rules"}
+    assert {r["model_run_id"] for r in rows} == {"run"} and {r["system"] for r in rows} == {"cue-rules"}
+    assert len({r["run_id"] for r in rows}) == 1 and rows[0]["run_id"].startswith("eval-")
+    assert rows[0]["run_id"].endswith("-run")
     assert rows[1]["n"] == "8" and float(rows[1]["macro_f1"]) == pytest.approx(0.7333, abs=1e-4)
     assert rows[1]["f1_factual_claim"] == rows[1]["f1_framing_language"] == ""
-    assert rows[1]["data_sha256"] == hashlib.sha256((CHECKTHAT / "train_en.tsv").read_bytes()).hexdigest()
+    train_set = read_checkthat(CHECKTHAT / "train_en.tsv")
+    assert rows[1]["data_sha256"] == rows_fingerprint([str(i) for i in range(8)], train_set.texts, train_set.gold)
 
 
 def test_bootstrap_for_two_labels_matches_sklearn():
