@@ -126,7 +126,8 @@ def cmd_evaluate(args) -> int:
 
 def cmd_leaderboard(args) -> int:
     from bench.leaderboard import board_to_read, load_rows
-    from bench.leaderboard_render import build_board, render_board, update_readme
+    from bench.leaderboard_render import render_board, update_readme
+    from bench.standings import build_board
 
     path = board_to_read(args.path)
     if args.path is None:
@@ -164,7 +165,8 @@ def cmd_reproduce(args) -> int:
 def cmd_run(args) -> int:
     from bench.config import load_suite
     from bench.leaderboard import DEFAULT_LEADERBOARD, load_rows
-    from bench.leaderboard_render import build_board, render_board
+    from bench.leaderboard_render import render_board
+    from bench.standings import build_board
     from bench.suite import run_suite
 
     suite = load_suite(args.suite)

@@ -19,12 +19,12 @@ from bench import plots
 from bench.errors import UserError
 from bench.labels import LABELS
 from bench.leaderboard import as_float, board_to_read, load_rows
-from bench.leaderboard_render import (AGGREGATE_COLUMNS, RUN_COLUMNS, TIER_NOTE, Board, build_board,
-                                      display_rows)
+from bench.leaderboard_render import AGGREGATE_COLUMNS, RUN_COLUMNS, TIER_NOTE, display_rows
 from bench.metrics import brier_score, expected_calibration_error, reliability_table
 from bench.paths import DEFAULT_DATA
 from bench.runs import code_version, portable_path, utc_now, write_bytes_atomic, write_text_atomic
 from bench.significance import DEFAULT_RESAMPLES
+from bench.standings import Board, build_board
 
 EVAL_SPLITS = ("test", "test_ood")
 EXAMPLES_PER_CELL = 3

@@ -23,7 +23,7 @@ from bench.gold import gold_split
 from bench.errors import UserError
 from bench.leaderboard import DEFAULT_LEADERBOARD, load_rows
 from bench.paths import PUBLISHED_LEADERBOARD
-from bench.leaderboard_render import resolve
+from bench.standings import resolve
 from bench.runs import read_run
 
 CROSS_DEVICE_TOLERANCE = 0.01

@@ -11,8 +11,8 @@ from bench.errors import UserError
 from bench.labels import LABELS
 from bench.leaderboard import load_rows
 from bench.gold import corpus_split
-from bench.leaderboard_render import (README_END, README_START, build_board, display_rows, human_ceiling,
-                                      ood_gaps, render_board, update_readme)
+from bench.leaderboard_render import README_END, README_START, display_rows, render_board, update_readme
+from bench.standings import build_board, human_ceiling, ood_gaps
 from boards import add_run, corrupt, make_corpus
 
 SPLITS = ("dev", "test", "test_ood")
@@ -126,7 +126,7 @@ def test_aggregation_keeps_devices_apart(board_files, tmp_path):
 
 def test_no_corpus_means_blank_tiers_and_a_note(board_files, tmp_path, monkeypatch):
     _, path = board_files
-    monkeypatch.setattr("bench.leaderboard_render.DEFAULT_DATA", tmp_path / "absent")
+    monkeypatch.setattr("bench.standings.DEFAULT_DATA", tmp_path / "absent")
     board = build_board(load_rows(path), split="test")
     assert all(e.tier is None for e in board.splits[0].entries)
     assert any("No gold labels found for test" in note for note in board.splits[0].notes)
