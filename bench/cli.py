@@ -64,15 +64,17 @@ def cmd_data_agreement(args) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
-    print(f"{'split':10}{'double':>8}{'agree':>8}{'kappa':>8}" + "".join(f"{'κ ' + l[:10]:>14}" for l in LABELS)
-          + f"{'human F1':>10}")
+    width = max(len(label) for label in LABELS) + 4
+    print(f"{'split':10}{'double':>8}{'agree':>8}{'kappa':>8}" + "".join(f"{'κ ' + l:>{width}}" for l in LABELS)
+          + f"{'2nd-annotator F1':>18}")
     for split, row in report.items():
         if row is None:
             print(f"{split:10}  no second annotation")
             continue
         print(f"{split:10}{row['n_double']:>8}{row['observed_agreement']:>8.3f}{row['kappa']:>8.3f}"
-              + "".join(f"{row['kappa_per_class'][l]:>14.3f}" for l in LABELS)
-              + f"{row['human_ceiling_macro_f1']:>10.3f}")
+              + "".join(f"{row['kappa_per_class'][l]:>{width}.3f}" for l in LABELS)
+              + f"{row['human_ceiling_macro_f1']:>18.3f}")
+    print("Both annotators are AI sessions (see data/README.md): agreement overstates what people would reach.")
     return 0
 
 
