@@ -167,3 +167,34 @@ def test_load_system_needs_a_model_folder(tmp_path):
     (tmp_path / "system.json").write_text("{not json")
     with pytest.raises(UserError, match="malformed system file"):
         load_system(tmp_path)
+
+
+def registered_systems(tiny_bert) -> list[tuple[str, dict]]:
+    """Every registered system, the transformers on the tiny BERT."""
+    from bench.systems import SYSTEMS
+
+    params = {"tfidf_linear": {"classifier": "svm"},
+              "frozen_encoder": {"model": str(tiny_bert), "device": "cpu"},
+              "finetune": {"model": str(tiny_bert), "device": "cpu", "epochs": 1, "batch_size": 8,
+                           "learning_rate": 1e-3, "precision": "fp32"}}
+    return [(name, params.get(name, {})) for name in sorted(SYSTEMS)]
+
+
+def test_check_system_passes_on_every_registered_system(fixture_corpus, tiny_bert, tmp_path, monkeypatch):
+    from bench.systems.checks import check_system
+
+    monkeypatch.setattr("bench.systems.encoder.DEFAULT_CACHE", tmp_path / "cache")
+    train, dev, test = fixture_corpus["train"], fixture_corpus["dev"], fixture_corpus["test"]
+    for name, params in registered_systems(tiny_bert):
+        failures = check_system(name, params, list(train["text"]), list(train["label"]), list(dev["text"]),
+                                list(dev["label"]), list(test["text"]))
+        assert failures == [], f"{name}: {failures}"
+
+
+def test_check_system_finds_a_broken_system(fixture_corpus, monkeypatch):
+    from bench.systems.checks import check_system
+
+    train, test = fixture_corpus["train"], fixture_corpus["test"]
+    monkeypatch.setattr(Majority, "predict_proba", lambda self, texts: np.full((len(texts), 3), 0.5))
+    failures = check_system("majority", {}, list(train["text"]), list(train["label"]), [], [], list(test["text"]))
+    assert "predict_proba rows do not sum to 1" in failures

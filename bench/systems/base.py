@@ -87,6 +87,9 @@ class SklearnSystem(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, texts) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, len(LABELS)))
         estimator = self.estimator_
         return align_columns(estimator.predict_proba(self.features(texts)), list(estimator.classes_))
 
