@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from bench.paths import CONFIG_ROOT
+from bench.paths import CONFIG_ROOT, in_checkout
 from bench.errors import UserError
 
 
@@ -121,7 +121,7 @@ def load_suite(name_or_path: str) -> SuiteConfig:
     """A suite by name (configs/suites/NAME.yaml) or by path."""
     path = Path(name_or_path)
     if not path.suffix:
-        path = CONFIG_ROOT / "suites" / f"{name_or_path}.yaml"
+        path = in_checkout(CONFIG_ROOT, "the configs folder") / "suites" / f"{name_or_path}.yaml"
         if not path.exists():
             known = sorted(p.stem for p in (CONFIG_ROOT / "suites").glob("*.yaml"))
             raise UserError(f"unknown suite '{name_or_path}' (known: {', '.join(known)}).")

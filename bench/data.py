@@ -12,7 +12,7 @@ import numpy as np
 
 from bench.errors import UserError, read_user_text
 from bench.labels import LABELS
-from bench.paths import DEFAULT_DATA
+from bench.paths import DEFAULT_DATA, in_checkout
 
 SPLITS = ("train", "dev", "test", "test_ood")
 EVAL_SPLITS = SPLITS[1:]
@@ -121,6 +121,8 @@ def near_duplicate_pairs(texts_a: list[str], texts_b: list[str],
 def _split_files(path: Path) -> dict[str, Path]:
     if path.is_file():
         return {path.stem: path}
+    if path == DEFAULT_DATA:
+        in_checkout(path, "the shipped corpus")
     if not path.is_dir():
         raise UserError(f"{path}: corpus folder or file not found.")
     files = {split: path / f"{split}.jsonl" for split in SPLITS if (path / f"{split}.jsonl").exists()}

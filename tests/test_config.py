@@ -108,3 +108,9 @@ def test_unknown_suite_lists_the_known_ones():
 def test_suite_mistakes_are_user_errors(tmp_path, body, message):
     with pytest.raises(UserError, match=message):
         load_suite(str(write(tmp_path, "name: broken\n" + body, "suite.yaml")))
+
+
+def test_an_install_without_its_checkout_says_so(monkeypatch, tmp_path):
+    monkeypatch.setattr("bench.config.CONFIG_ROOT", tmp_path / "configs")
+    with pytest.raises(UserError, match="configs folder not found; ClaimFrame's configs and data live in a checkout"):
+        load_suite("default")
