@@ -60,3 +60,16 @@ def test_readme_board_is_what_the_command_generates(tmp_path, capsys):
     block = text[text.index("<!-- leaderboard:start -->"):text.index("<!-- leaderboard:end -->")]
     system_rows = [line for line in block.splitlines() if re.match(r"\| \d+ \|", line)]
     assert system_rows and all(not line.split("|")[2].strip() == "" for line in system_rows), "a tier is blank"
+
+
+def test_a_published_cpu_row_reproduces(tmp_path):
+    from bench.external import real_sets
+    from bench.reproduce import reproduce
+
+    row = next(r for r in ROWS if r["system"] == "cue-rules" and r["device"] == "cpu")
+    note = real_sets()[1]
+    if note and any(r["split"].startswith("real-") for r in ROWS if r["run_id"] == row["run_id"]):
+        pytest.skip(note)  # the run was scored on the real-news sets, and this machine has no copy
+    result = reproduce(row["run_id"], leaderboard=PUBLISHED_LEADERBOARD, output=tmp_path / "again")
+    assert result.matches, result.mismatches
+    assert result.compared > 50

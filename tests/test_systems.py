@@ -198,3 +198,13 @@ def test_check_system_finds_a_broken_system(fixture_corpus, monkeypatch):
     monkeypatch.setattr(Majority, "predict_proba", lambda self, texts: np.full((len(texts), 3), 0.5))
     failures = check_system("majority", {}, list(train["text"]), list(train["label"]), [], [], list(test["text"]))
     assert "predict_proba rows do not sum to 1" in failures
+
+
+def test_scikit_learn_models_are_saved_deflated(fixture_corpus, tmp_path):
+    import zipfile
+
+    train = fixture_corpus["train"]
+    system = TfidfLinear(classifier="svm").fit(train["text"], train["label"])
+    save_system(system, "tfidf_linear", tmp_path)
+    with zipfile.ZipFile(tmp_path / "model.skops") as archive:
+        assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_DEFLATED}
