@@ -79,12 +79,13 @@ def cmd_data_agreement(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from bench.config import load_run_config
+    from bench.config import check_seeds, load_run_config
     from bench.leaderboard import DEFAULT_LEADERBOARD
     from bench.training import train_run
 
     config = load_run_config(args.config)
-    seeds = args.seeds or [args.seed if args.seed is not None else config.seed]
+    seeds = check_seeds(args.seeds or [args.seed if args.seed is not None else config.seed],
+                        "--seed" if args.seeds is None else "--seeds")
     if args.output and len(seeds) > 1:
         raise UserError("--output names one run folder; use it with a single seed.")
     leaderboard = None if args.no_leaderboard else Path(args.leaderboard or DEFAULT_LEADERBOARD)
@@ -134,7 +135,14 @@ def cmd_leaderboard(args) -> int:
     path = board_to_read(args.path)
     if args.path is None:
         print(f"claimframe: reading {path}", file=sys.stderr)
-    board = build_board(load_rows(path), data=args.data, split=args.split,
+    elif not path.is_file():
+        raise UserError(f"{path}: leaderboard file not found.")
+    rows = load_rows(path)
+    known = sorted({r["split"] for r in rows})
+    unknown = [s for s in args.split.split(",") if s != "all" and s not in known]
+    if rows and unknown:
+        raise UserError(f"no rows for split '{unknown[0]}' in {path} (splits there: {', '.join(known)}).")
+    board = build_board(rows, data=args.data, split=args.split,
                         system=args.system, aggregate=args.aggregate_seeds)
     if not board.splits:
         print("no leaderboard rows match.", file=sys.stderr)

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from bench.paths import CONFIG_ROOT, in_checkout
-from bench.errors import UserError
+from bench.errors import UserError, read_user_text
 
 
 @dataclass(frozen=True)
@@ -53,11 +53,25 @@ class SuiteConfig:
     description: str = ""
 
 
+MAX_SEED = 2**32 - 1  # NumPy's and scikit-learn's random_state limit
+
+
+def check_seeds(seeds, where: str) -> tuple[int, ...]:
+    """Seeds must be distinct integers in [0, 2**32 - 1]."""
+    seeds = tuple(seeds)
+    for seed in seeds:
+        if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+            raise UserError(f"{where}: a seed must be an integer from 0 to {MAX_SEED}, not {seed!r}.")
+    repeated = sorted({s for s in seeds if seeds.count(s) > 1})
+    if repeated:
+        raise UserError(f"{where}: seed {repeated[0]} is given twice.")
+    return seeds
+
+
 def _read_yaml(path: Path) -> dict:
+    text = read_user_text(path, "config file")
     try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(f"{path}: config file not found.") from None
+        content = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
@@ -113,6 +127,8 @@ def load_run_config(path: Path | str) -> RunConfig:
         raise UserError(f"{path}: unknown system '{content['system']}' "
                         f"(known: {', '.join(sorted(SYSTEMS))}).")
     _check_system_params(content, system_params(content["system"]), path)
+    if "seed" in content:
+        check_seeds([content["seed"]], str(path))
     content = {k: v for k, v in content.items() if v is not None}
     return RunConfig(**content, source=str(path))
 
@@ -135,9 +151,7 @@ def load_suite(name_or_path: str) -> SuiteConfig:
             raise UserError(f"{path}: each system entry needs a 'config' path.")
         _check_keys(item, {"config": str, "seeds": list}, path)
         config = load_run_config(CONFIG_ROOT / item["config"])
-        seeds = tuple(item.get("seeds") or [config.seed])
-        if not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
-            raise UserError(f"{path}: seeds must be integers.")
+        seeds = check_seeds(item.get("seeds") or [config.seed], str(path))
         entries.append(SuiteEntry(config, seeds))
     if not entries:
         raise UserError(f"{path}: a suite needs at least one system.")

@@ -26,6 +26,7 @@ class Predictions:
     ids: list[str]
     labels: list[str]
     probs: np.ndarray | None  # (n, 3) in LABELS order, or None when the file has none
+    lines: list[int] | None = None  # each prediction's line in its file, for messages
 
 
 def _parse_probs(value, where: str) -> list[float]:
@@ -42,11 +43,12 @@ def _parse_probs(value, where: str) -> list[float]:
     return [float(v) for v in value]
 
 
-def _read_jsonl(path: Path, text: str) -> tuple[list[str], list[str], list | None]:
+def _read_jsonl(path: Path, text: str) -> tuple[list[str], list[str], list | None, list[int]]:
     rows, problems = parse_jsonl(text, path)
     if problems:
         raise UserError(f"{problems[0]}.")
     ids, labels, probs = [], [], []
+    lines = [row["_line"] for row in rows]
     for row in rows:
         where = f"{path}:{row['_line']}"
         if not isinstance(row.get("id"), str) or not isinstance(row.get("label"), str):
@@ -57,15 +59,15 @@ def _read_jsonl(path: Path, text: str) -> tuple[list[str], list[str], list | Non
     have = [p is not None for p in probs]
     if any(have) and not all(have):
         raise UserError(f"{path}: 'probs' must be given on every line or on none.")
-    return ids, labels, (probs if probs and all(have) else None)
+    return ids, labels, (probs if probs and all(have) else None), lines
 
 
-def _read_csv(path: Path, text: str) -> tuple[list[str], list[str], None]:
+def _read_csv(path: Path, text: str) -> tuple[list[str], list[str], None, list[int]]:
     reader = csv.reader(text.splitlines())
     header = next(reader, None)
     if header is None or [h.strip() for h in header[:2]] != ["id", "label"]:
         raise UserError(f"{path}: a CSV prediction file must start with the header 'id,label'.")
-    ids, labels = [], []
+    ids, labels, lines = [], [], []
     for number, row in enumerate(reader, start=2):
         if not row:
             continue
@@ -73,17 +75,18 @@ def _read_csv(path: Path, text: str) -> tuple[list[str], list[str], None]:
             raise UserError(f"{path}:{number}: expected two columns 'id,label'.")
         ids.append(row[0].strip())
         labels.append(row[1].strip())
-    return ids, labels, None
+        lines.append(number)
+    return ids, labels, None, lines
 
 
 def read_predictions(path: Path | str) -> Predictions:
     path = Path(path)
-    text = read_user_text(path, "prediction file")
+    text = read_user_text(path, "prediction file", encoding="utf-8-sig")  # a BOM is accepted
     if not text.strip():
         raise UserError(f"{path}: prediction file is empty.")
     reader = _read_csv if path.suffix.lower() == ".csv" else _read_jsonl
-    ids, labels, probs = reader(path, text)
-    return Predictions(ids, labels, np.array(probs, dtype=np.float64) if probs else None)
+    ids, labels, probs, lines = reader(path, text)
+    return Predictions(ids, labels, np.array(probs, dtype=np.float64) if probs else None, lines)
 
 
 def check_predictions(predictions: Predictions, gold_ids: list[str], source: str = "predictions") -> None:
@@ -100,8 +103,10 @@ def check_predictions(predictions: Predictions, gold_ids: list[str], source: str
             parts.append(f"{len(items)} {name}{'s' if len(items) > 1 else ''} (e.g. '{items[0]}')")
     if unknown:
         total = sum(unknown.values())
+        first = next(k for k, label in enumerate(predictions.labels) if label not in LABELS)
+        where = f", first at line {predictions.lines[first]}" if predictions.lines else ""
         parts.append(f"{total} unknown label{'s' if total > 1 else ''} "
-                     f"({', '.join(repr(k) for k in sorted(unknown))})")
+                     f"({', '.join(repr(k) for k in sorted(unknown))}{where})")
     if parts:
         raise UserError(f"{source} does not match the gold split: {'; '.join(parts)}.")
 

@@ -63,7 +63,8 @@ def test_user_error_in_a_real_process(tmp_path):
     environment = {**os.environ, "HF_HUB_OFFLINE": "1"}
     result = subprocess.run([sys.executable, "-m", "bench", "leaderboard", "--path", str(tmp_path / "x.csv")],
                             cwd=REPOSITORY, capture_output=True, text=True, timeout=60, env=environment)
-    assert result.returncode == 0 and "no leaderboard rows match" in result.stderr
+    assert result.returncode == 2
+    assert result.stderr == f"claimframe: error: {tmp_path / 'x.csv'}: leaderboard file not found.\n"
     result = subprocess.run([sys.executable, "-m", "bench", "data", "validate", str(tmp_path / "absent")],
                             cwd=REPOSITORY, capture_output=True, text=True, timeout=60, env=environment)
     assert result.returncode == 2

@@ -99,8 +99,10 @@ def test_unknown_suite_lists_the_known_ones():
 
 @pytest.mark.parametrize("body, message", [
     ("systems: []\n", "a suite needs at least one system"),
-    ("systems:\n  - config: systems/majority.yaml\n    seeds: [1, two]\n", "seeds must be integers"),
-    ("systems:\n  - config: systems/majority.yaml\n    seeds: [true]\n", "seeds must be integers"),
+    ("systems:\n  - config: systems/majority.yaml\n    seeds: [1, two]\n", "a seed must be an integer"),
+    ("systems:\n  - config: systems/majority.yaml\n    seeds: [true]\n", "a seed must be an integer"),
+    ("systems:\n  - config: systems/majority.yaml\n    seeds: [-1]\n", "a seed must be an integer from 0"),
+    ("systems:\n  - config: systems/majority.yaml\n    seeds: [3, 3]\n", "seed 3 is given twice"),
     ("systems:\n  - seeds: [1]\n", "needs a 'config' path"),
     ("systems:\n  - config: systems/majority.yaml\n    epochs: 2\n", "unknown key 'epochs'"),
     ("systems:\n  - systems/absent.yaml\n", "config file not found"),

@@ -175,8 +175,8 @@ def test_cli_formats(board_files, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "split,rank,tier,system,macro_f1,ci_95,accuracy,ece,brier,contrast,ood_gap,seed,device,run_id"
     assert lines[1].startswith("test_ood,1,1,perfect,1.0000,")
-    assert main(["leaderboard", "--path", str(path), "--data", str(corpus), "--split", "nowhere"]) == 0
-    assert "no leaderboard rows match" in capsys.readouterr().err
+    assert main(["leaderboard", "--path", str(path), "--data", str(corpus), "--split", "nowhere"]) == 2
+    assert "no rows for split 'nowhere'" in capsys.readouterr().err
 
 
 def test_boards_of_other_data_sets_hide_the_corpus_only_columns(board_files):

@@ -126,7 +126,7 @@ def _mismatch_rows(gold: list[dict], case: str) -> list[dict]:
     ("missing", "2 missing ids (e.g. 'fx05-01')"),
     ("extra", "1 extra id (e.g. 'zz-1')"),
     ("duplicate", "2 duplicate ids (e.g. 'fx05-00')"),
-    ("unknown", "3 unknown labels ('FACT', 'opinion')"),
+    ("unknown", "3 unknown labels ('FACT', 'opinion', first at line 1)"),
 ])
 def test_mismatches_are_reported_with_counts(tmp_path, capsys, corpus_dir, gold, case, message):
     path = write_lines(tmp_path / "p.jsonl", _mismatch_rows(gold, case))
@@ -138,7 +138,7 @@ def test_every_mismatch_is_reported_at_once(tmp_path, capsys, corpus_dir, gold):
     rows = _mismatch_rows(gold, "missing") + [{"id": "zz-1", "label": "opinion"}, {"id": "fx05-00", "label": "F"}]
     err = refused(capsys, corpus_dir, write_lines(tmp_path / "p.jsonl", rows))
     assert ("2 missing ids (e.g. 'fx05-01'); 1 extra id (e.g. 'zz-1'); 1 duplicate id (e.g. 'fx05-00'); "
-            "2 unknown labels ('F', 'opinion')") in err
+            "2 unknown labels ('F', 'opinion', first at line 5)") in err
 
 
 @pytest.mark.parametrize("probs, message", [
