@@ -346,7 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     perf = sub.add_parser("perf", help="benchmarks that print figures")
     target = perf.add_mutually_exclusive_group()
     target.add_argument("--suite", default="baselines")
-    target.add_argument("--model")
+    target.add_argument("--model", help="a run folder, its model/ folder, or latest / latest:SYSTEM")
     perf.add_argument("--n", type=int, default=None)
     perf.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     perf.add_argument("--json", action="store_true")
@@ -355,7 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     predict = sub.add_parser("predict", help="label every sentence of an article")
     predict.add_argument("file", nargs="?", help="a UTF-8 text file, or - for standard input")
-    predict.add_argument("--model", required=True, type=Path, help="a run folder or its model/ folder")
+    predict.add_argument("--model", required=True, type=Path, help="a run folder, its model/ folder, or latest / latest:SYSTEM (the newest finished run in runs/)")
     predict.add_argument("--text", help="the article itself, instead of FILE")
     predict.add_argument("--format", default="table", choices=["table", "jsonl", "html"])
     predict.add_argument("--output", type=Path)
@@ -367,7 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     external.add_argument("--path", type=Path, help="CheckThat! folder or TSV file "
                           "(default: ../shared/external/checkthat-subjectivity-en)")
     external.add_argument("--config", type=Path, help="an adapter config, e.g. configs/external/babe.yaml")
-    external.add_argument("--model", required=True, type=Path, help="a run folder or its model/ folder")
+    external.add_argument("--model", required=True, type=Path, help="a run folder, its model/ folder, or latest / latest:SYSTEM (the newest finished run in runs/)")
     external.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     external.add_argument("--output", type=Path, help="write the scorecards as JSON")
     external.add_argument("--leaderboard", type=Path)

@@ -1,5 +1,5 @@
-"""`--model PATH`: a run folder (its `model/` is used) or a model folder → the loaded system and
-the run's identity for leaderboard rows."""
+"""`--model PATH`: a run folder (its `model/` is used), a model folder, or `latest` / `latest:SYSTEM`
+(the newest finished run in the workspace) → the loaded system and the run's identity for leaderboard rows."""
 
 from __future__ import annotations
 
@@ -26,7 +26,29 @@ class ModelIdentity:
     seed: int | str = ""
 
 
+def latest_run(spec: str, workspace: Path | None = None) -> Path:
+    """The newest finished run folder (by its metrics.json timestamp), of one system if `latest:SYSTEM`."""
+    from bench.paths import WORKSPACE
+
+    workspace = Path(workspace or WORKSPACE)
+    system = spec.partition(":")[2]
+    runs = []
+    for metrics_file in workspace.glob("*/metrics.json"):
+        try:
+            metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        if (metrics_file.parent / MODEL_SUBFOLDER).is_dir() and system in ("", metrics.get("system")):
+            runs.append((str(metrics.get("timestamp", "")), metrics_file.parent))
+    if not runs:
+        which = f" of system '{system}'" if system else ""
+        raise UserError(f"{workspace}: no finished run{which} to use as --model {spec}.")
+    return max(runs)[1]
+
+
 def model_directory(path: Path | str) -> Path:
+    if str(path) == "latest" or str(path).startswith("latest:"):
+        path = latest_run(str(path))
     path = Path(path)
     if not path.exists():
         raise UserError(f"{path}: no such run or model folder.")
