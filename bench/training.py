@@ -162,6 +162,8 @@ def train_run(config: RunConfig, seed: int | None = None, device: str = "auto",
             consistency = contrast_consistency([r["pair_id"] for r in contrast], [r["label"] for r in contrast],
                                                labels_from_proba(proba))
         save_system(system, config.system, stage / "model")
+        if getattr(system, "history_", None):
+            write_json(stage / "training-log.json", system.history_)
         # `declared` is the config as given (its hash is the row's config_sha256), for `reproduce`.
         resolved = config.to_dict() | {"params": params, "declared": config.to_dict(),
                                        "grid_results": trials, "data": portable_path(data_path)}

@@ -228,3 +228,18 @@ def test_bad_loss_options_are_user_errors(params, message):
 
     with pytest.raises(UserError, match=message):
         FineTunedTransformer(**params)._loss_function(["factual_claim"])
+
+
+def test_fine_tuning_reports_steps_on_stderr_and_prints_no_metric_dicts(tiny_finetune_config, corpus, capsys):
+    system = fine_tune(tiny_finetune_config, corpus)
+    out, err = capsys.readouterr()
+    steps = STEPS_PER_EPOCH * tiny_finetune_config.params["epochs"]
+    assert f"fine-tuning: {steps}/{steps} steps (100%)" in err
+    assert "eval_loss" not in out and "eval_loss" not in err
+    assert [round(entry["epoch"]) for entry in system.history_] == [1, 2]
+
+
+def test_the_run_folder_keeps_the_per_epoch_dev_metrics(finetune_run):
+    log = json.loads((finetune_run / "training-log.json").read_text())
+    assert [round(entry["epoch"]) for entry in log] == [1, 2]
+    assert all(0 <= entry["eval_macro_f1"] <= 1 for entry in log)

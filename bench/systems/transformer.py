@@ -97,7 +97,7 @@ class FineTunedTransformer(ClassifierMixin, BaseEstimator):
 
     def fit(self, texts, labels, dev_texts=None, dev_labels=None, context: FitContext | None = None):
         from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding,
-                                  Trainer, TrainingArguments, set_seed)
+                                  PrinterCallback, Trainer, TrainingArguments, set_seed)
 
         device = resolve_device(self.device)
         loss_function = self._loss_function(list(labels))
@@ -128,13 +128,17 @@ class FineTunedTransformer(ClassifierMixin, BaseEstimator):
             model=model, args=args, train_dataset=self._dataset(tokenizer, texts, labels),
             eval_dataset=self._dataset(tokenizer, dev_texts, dev_labels) if has_dev else None,
             data_collator=DataCollatorWithPadding(tokenizer), processing_class=tokenizer,
-            compute_metrics=_dev_macro_f1, compute_loss_func=loss_function, callbacks=list(self.extra_callbacks))
+            compute_metrics=_dev_macro_f1, compute_loss_func=loss_function,
+            callbacks=[_step_progress(), *self.extra_callbacks])
+        # the per-epoch metrics go to the run folder (training-log.json), not to stdout as dicts
+        trainer.remove_callback(PrinterCallback)
         has_checkpoint = context.resume and any(output_dir.glob("checkpoint-*"))
         try:
             trainer.train(resume_from_checkpoint=True if has_checkpoint else None)
         finally:
             if scratch is not None:
                 scratch.cleanup()
+        self.history_ = [entry for entry in trainer.state.log_history if "eval_macro_f1" in entry]
         self.model_ = trainer.model.eval()
         self.tokenizer_ = tokenizer
         self.device_ = device
@@ -172,6 +176,31 @@ class FineTunedTransformer(ClassifierMixin, BaseEstimator):
         system.model_ = load_pretrained(AutoModelForSequenceClassification, folder, use_safetensors=True).eval()
         system.classes_ = np.array(LABELS)
         return system
+
+
+def _step_progress():
+    """A Trainer callback reporting optimiser steps through bench.progress (main process only)."""
+    from transformers import TrainerCallback
+
+    from bench.progress import Progress
+
+    class StepProgress(TrainerCallback):
+        progress = None
+
+        def on_train_begin(self, args, state, control, **kwargs):
+            if state.is_world_process_zero:
+                self.progress = Progress(state.max_steps, "fine-tuning", unit="steps")
+                self.progress.update(state.global_step)  # a resumed run starts part-way
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if self.progress is not None:
+                self.progress.update()
+
+        def on_train_end(self, args, state, control, **kwargs):
+            if self.progress is not None:
+                self.progress.close()
+
+    return StepProgress()
 
 
 def _dev_macro_f1(prediction) -> dict:
