@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from bench.errors import UserError
@@ -228,8 +229,10 @@ def cmd_perf(args) -> int:
 def cmd_predict(args) -> int:
     from bench.predict import predict_article
 
+    start = time.perf_counter()
     content = predict_article(args.model, file=args.file, text=args.text, fmt=args.format, output=args.output,
-                              device=args.device)
+                              device=args.device, min_confidence=args.min_confidence)
+    print(f"claimframe: labelled in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     if args.output:
         print(f"wrote {args.output}", file=sys.stderr)
     else:
@@ -360,6 +363,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--format", default="table", choices=["table", "jsonl", "html"])
     predict.add_argument("--output", type=Path)
     predict.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    predict.add_argument("--min-confidence", type=float, default=0.6,
+                         help="mark sentences whose top probability is under this (default 0.6)")
     predict.set_defaults(func=cmd_predict)
 
     external = sub.add_parser("evaluate-external", help="score a model on CheckThat! or an adapter-config data set")

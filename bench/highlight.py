@@ -21,6 +21,9 @@ h1 { font: 600 1.1rem system-ui, sans-serif; margin-bottom: .25rem; }
 .article { white-space: pre-wrap; border-top: 1px solid #ddd; padding-top: 1rem; }
 .sentence { border-radius: 3px; padding: 1px 0; border-bottom: 3px solid transparent; cursor: help; }
 .sentence:hover { outline: 2px solid #1d1d1f; }
+.low-confidence { border-bottom-style: dotted; }
+.low-confidence::after { content: "?"; font: 700 .75rem system-ui, sans-serif; vertical-align: super;
+                         color: #5f6368; }
 """
 
 
@@ -32,7 +35,8 @@ def _label_style(label: str) -> str:
 
 def _tooltip(prediction) -> str:
     ranked = sorted(LABELS, key=lambda label: -prediction.probs[label])
-    return " · ".join(f"{label} {prediction.probs[label]:.2f}" for label in ranked)
+    note = " · low confidence" if prediction.low_confidence else ""
+    return " · ".join(f"{label} {prediction.probs[label]:.2f}" for label in ranked) + note
 
 
 def _legend(counts: Counter, total: int) -> str:
@@ -56,16 +60,18 @@ def _article(predictions, text: str) -> str:
     pieces, cursor = [], 0
     for p in predictions:
         pieces.append(html.escape(text[cursor:p.start]))
-        pieces.append(f'<span class="sentence label-{p.label}" data-index="{p.sent_index}" '
+        low = " low-confidence" if p.low_confidence else ""
+        pieces.append(f'<span class="sentence label-{p.label}{low}" data-index="{p.sent_index}" '
                       f'data-label="{p.label}" title="{html.escape(_tooltip(p))}">{html.escape(p.text)}</span>')
         cursor = p.end
     pieces.append(html.escape(text[cursor:]))
     return '<div class="article">' + "".join(pieces).strip() + "</div>"
 
 
-def render_html(predictions, text: str, title: str = "") -> str:
+def render_html(predictions, text: str, title: str = "", min_confidence: float = 0.6) -> str:
     counts = Counter(p.label for p in predictions)
     total = len(predictions)
+    low = sum(p.low_confidence for p in predictions)
     summary = ", ".join(f"{counts[label]} {label}" for label in LABELS)
     styles = STYLE + "\n".join(_label_style(label) for label in LABELS)
     return (
@@ -73,7 +79,9 @@ def render_html(predictions, text: str, title: str = "") -> str:
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         f"<title>ClaimFrame · {html.escape(title)}</title>\n<style>{styles}</style>\n</head>\n<body>\n"
         f"<h1>ClaimFrame sentence labels</h1>\n<p class=\"meta\">{html.escape(title)}</p>\n"
-        f"<p class=\"summary\">{total} sentences: {summary}. Hover a sentence for its probabilities.</p>\n"
+        f"<p class=\"summary\">{total} sentences: {summary}. Hover a sentence for its probabilities; "
+        f"<span class=\"low-confidence\">marked</span> sentences ({low}) have a confidence under "
+        f"{min_confidence:.2f}.</p>\n"
         f"{_legend(counts, total)}\n{_share_bar(counts, total)}\n{_article(predictions, text)}\n"
         "</body>\n</html>\n"
     )

@@ -17,6 +17,9 @@ from bench.segment import split_sentences
 
 FORMATS = ("table", "jsonl", "html")
 PROB_DECIMALS = 6
+MIN_CONFIDENCE = 0.6
+CHUNK = 1024  # sentences classified at a time: memory stays flat on a long article
+PROGRESS_FROM = 1000  # sentences; shorter articles finish in seconds
 
 
 @dataclass(frozen=True)
@@ -27,10 +30,16 @@ class Prediction:
     text: str
     label: str
     probs: dict[str, float]
+    low_confidence: bool = False
+
+    @property
+    def confidence(self) -> float:
+        return self.probs[self.label]
 
     def to_dict(self) -> dict:
         return {"sent_index": self.sent_index, "start": self.start, "end": self.end, "text": self.text,
-                "label": self.label, "probs": self.probs}
+                "label": self.label, "probs": self.probs, "confidence": self.confidence,
+                "low_confidence": self.low_confidence}
 
 
 def decode_article(raw: bytes, source: str) -> str:
@@ -58,52 +67,76 @@ def read_article(file: str | Path | None = None, text: str | None = None) -> tup
     return decode_article(read_user_bytes(path, "text file"), str(path)), str(path)
 
 
-def predict_sentences(system, text: str) -> list[Prediction]:
-    """Split `text` into sentences and classify them all in one `predict_proba` call."""
+def predict_sentences(system, text: str, min_confidence: float = MIN_CONFIDENCE) -> list[Prediction]:
+    """Split `text` into sentences and classify them in chunks of CHUNK, reporting progress on stderr
+    for long articles; a prediction whose top probability is under `min_confidence` is flagged."""
+    from bench.progress import Progress
+
     sentences = split_sentences(text)
-    proba = np.asarray(system.predict_proba([s.text for s in sentences]), dtype=np.float64)
-    return [Prediction(index, s.start, s.end, s.text, LABELS[int(row.argmax())],
-                       {label: round(float(p), PROB_DECIMALS) for label, p in zip(LABELS, row)})
-            for index, (s, row) in enumerate(zip(sentences, proba))]
+    predictions = []
+    progress = Progress(len(sentences), "predicting", unit="sentences") if len(sentences) > PROGRESS_FROM else None
+    for first in range(0, len(sentences), CHUNK):
+        chunk = sentences[first:first + CHUNK]
+        proba = np.asarray(system.predict_proba([s.text for s in chunk]), dtype=np.float64)
+        for index, (s, row) in enumerate(zip(chunk, proba), start=first):
+            probs = {label: round(float(p), PROB_DECIMALS) for label, p in zip(LABELS, row)}
+            label = LABELS[int(row.argmax())]
+            predictions.append(Prediction(index, s.start, s.end, s.text, label, probs,
+                                          probs[label] < min_confidence))
+        if progress is not None:
+            progress.update(len(chunk))
+    if progress is not None:
+        progress.close()
+    return predictions
 
 
 def render_jsonl(predictions: list[Prediction]) -> str:
     return "".join(json.dumps(p.to_dict(), ensure_ascii=False) + "\n" for p in predictions)
 
 
-def render_table(predictions: list[Prediction]) -> str:
+def render_table(predictions: list[Prediction], min_confidence: float = MIN_CONFIDENCE) -> str:
+    """One row per sentence; a low-confidence label is marked with `?` and explained under the table."""
     short = {"factual_claim": "fact", "attributed_opinion": "attr", "framing_language": "frame"}
-    width = max(len(label) for label in LABELS)
-    lines = [f"{'#':>3}  {'label':{width}}  " + "  ".join(f"{short[label]:>5}" for label in LABELS) + "  sentence"]
+    width = max(len(label) for label in LABELS) + 1
+    lines = [f"{'#':>3}  {'label':{width}}  {'conf':>4}  " + "  ".join(f"{short[label]:>5}" for label in LABELS)
+             + "  sentence"]
     for p in predictions:
         flat = " ".join(p.text.split())
-        lines.append(f"{p.sent_index:>3}  {p.label:{width}}  "
+        label = p.label + ("?" if p.low_confidence else "")
+        lines.append(f"{p.sent_index:>3}  {label:{width}}  {p.confidence:>4.2f}  "
                      + "  ".join(f"{p.probs[label]:>5.2f}" for label in LABELS) + f"  {flat}")
+    low = sum(p.low_confidence for p in predictions)
+    lines.append(f"? = confidence under {min_confidence:.2f} (--min-confidence): {low} of {len(predictions)} sentences")
     return "\n".join(lines) + "\n"
 
 
-def render(predictions: list[Prediction], text: str, fmt: str, title: str = "") -> str:
+def render(predictions: list[Prediction], text: str, fmt: str, title: str = "",
+           min_confidence: float = MIN_CONFIDENCE) -> str:
     """`fmt` is one of FORMATS (checked by `predict_article`)."""
     if fmt == "jsonl":
         return render_jsonl(predictions)
     if fmt == "html":
-        return render_html(predictions, text, title=title)
-    return render_table(predictions)
+        return render_html(predictions, text, title=title, min_confidence=min_confidence)
+    return render_table(predictions, min_confidence)
 
 
 def predict_article(model: Path | str, file: str | Path | None = None, text: str | None = None,
-                    fmt: str = "table", output: Path | None = None, device: str = "auto") -> str:
+                    fmt: str = "table", output: Path | None = None, device: str = "auto",
+                    min_confidence: float = MIN_CONFIDENCE) -> str:
     """`claimframe predict`: read and check everything first, then classify, then write."""
     from bench.model_folder import load_model, model_identity
     from bench.runs import write_text_atomic
 
     if fmt not in FORMATS:
         raise UserError(f"unknown format '{fmt}' (choose {', '.join(FORMATS)}).")
+    if not 0 <= min_confidence <= 1:
+        raise UserError(f"--min-confidence must be between 0 and 1, not {min_confidence}.")
     identity = model_identity(model)
     article, source = read_article(file, text)
     system = load_model(model, device=device)
     title = f"{source} · {identity.system} (run {identity.run_id})"
-    content = render(predict_sentences(system, article), article, fmt, title=title)
+    predictions = predict_sentences(system, article, min_confidence)
+    content = render(predictions, article, fmt, title=title, min_confidence=min_confidence)
     if output is not None:
         write_text_atomic(Path(output), content)
     return content

@@ -2,8 +2,9 @@
 
 Lines that are not prose (a headline, a byline, a subheading) are units of their own; the rest is
 grouped into paragraphs (a blank line ends one) and each paragraph is split by pysbd, which keeps
-"U.S.", "Feb. 3", "Dr.", "Inc." inside sentences and a multi-sentence quotation together with its
-attribution."""
+"U.S.", "Feb. 3", "Dr.", "Inc." inside sentences. pysbd keeps a multi-sentence quotation in one piece;
+the corpus labels each sentence of a quotation on its own, so those pieces are cut again at the
+sentence ends inside the quotation (the last sentence keeps the attribution that follows it)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,12 @@ from dataclasses import dataclass
 SENTENCE_END = re.compile(r"""[.!?\u2026][\s"'\u201d\u2019)\]]*$""")
 BYLINE = re.compile(r"^by\s", re.IGNORECASE)
 LIST_ITEM = re.compile(r"^([-*\u2022\u2013]|\d{1,2}[.)])\s")
+# a sentence end inside a quotation: . ! ? or … then space, then what opens a sentence
+QUOTED_SENTENCE_END = re.compile(r"""[.!?\u2026](?=\s+["'\u201c\u2018(]?[A-Z0-9])""")
+ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|Inc|Ltd|Co|Corp|No|Gov|Sen|Rep|Gen|Lt|Col|"
+                          r"Capt|Sgt|vs|etc|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z])\.$")
+# only double quotation marks: a single curly quote is also the apostrophe of "don’t"
+OPENING_QUOTE, CLOSING_QUOTE = "\u201c", "\u201d"
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,30 @@ def _split_paragraph(text: str, start: int, end: int, segmenter) -> list[tuple[i
     return pieces
 
 
+def _quotation_cuts(piece: str) -> list[int]:
+    """Offsets in `piece` just after each sentence end that lies inside a quotation."""
+    cuts, depth, straight_open = [], 0, False
+    ends = {m.start() for m in QUOTED_SENTENCE_END.finditer(piece)}
+    for index, char in enumerate(piece):
+        if char == OPENING_QUOTE:
+            depth += 1
+        elif char == CLOSING_QUOTE:
+            depth = max(0, depth - 1)
+        elif char == '"':
+            straight_open = not straight_open
+        elif index in ends and (depth or straight_open) and not ABBREVIATION.search(piece[:index + 1]):
+            cuts.append(index + 1)
+    return cuts
+
+
+def _split_quotations(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    pieces, previous = [], start
+    for cut in _quotation_cuts(text[start:end]):
+        pieces.append((previous, start + cut))
+        previous = start + cut
+    return pieces + [(previous, end)]
+
+
 def split_sentences(text: str) -> list[Sentence]:
     """Every sentence of `text`, in order; `text[s.start:s.end] == s.text` and no text is dropped."""
     import pysbd
@@ -99,7 +130,8 @@ def split_sentences(text: str) -> list[Sentence]:
     segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
     sentences = []
     for start, end, standalone in _blocks(text):
-        spans = [(start, end)] if standalone else _split_paragraph(text, start, end, segmenter)
+        spans = [(start, end)] if standalone else [
+            quoted for piece in _split_paragraph(text, start, end, segmenter) for quoted in _split_quotations(text, *piece)]
         for piece_start, piece_end in spans:
             piece_start, piece_end = _stripped_span(text, piece_start, piece_end)
             if piece_start < piece_end:

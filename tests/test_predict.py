@@ -52,15 +52,17 @@ def test_jsonl_lines_parse_and_offsets_slice_back(cue_run):
     rows = [json.loads(line) for line in predict_article(cue_run, file=ARTICLE, fmt="jsonl").splitlines()]
     system = load_model(cue_run)
     assert [r["sent_index"] for r in rows] == list(range(len(split_sentences(text))))
-    assert all(set(r) == {"sent_index", "start", "end", "text", "label", "probs"} for r in rows)
+    assert all(set(r) == {"sent_index", "start", "end", "text", "label", "probs", "confidence", "low_confidence"}
+               for r in rows)
     assert all(text[r["start"]:r["end"]] == r["text"] for r in rows)
     assert [r["label"] for r in rows] == system.predict([r["text"] for r in rows])
     for row in rows:
         assert list(row["probs"]) == list(LABELS)
         assert sum(row["probs"].values()) == pytest.approx(1.0, abs=1e-5)
         assert row["label"] == max(row["probs"], key=row["probs"].get)
-    assert rows[4]["label"] == "attributed_opinion"  # the quotation with "said Dr. Miriam Osei"
-    assert rows[9]["label"] == "framing_language"  # "The sweetheart deal is just the latest giveaway..."
+    assert rows[5]["label"] == "attributed_opinion"  # the quotation's end, with "said Dr. Miriam Osei"
+    assert rows[10]["label"] == "framing_language"  # "The sweetheart deal is just the latest giveaway..."
+    assert all(r["confidence"] == r["probs"][r["label"]] for r in rows)
 
 
 def test_run_folder_and_model_folder_give_the_same_predictions(cue_run):
@@ -74,9 +76,18 @@ def test_run_folder_and_model_folder_give_the_same_predictions(cue_run):
 def test_table_has_one_row_per_sentence(cue_run):
     table = predict_article(cue_run, file=ARTICLE).splitlines()
     assert table[0].split()[:2] == ["#", "label"]
-    assert len(table) == 1 + len(split_sentences(ARTICLE.read_text(encoding="utf-8")))
-    assert table[5].split()[:2] == ["4", "attributed_opinion"]
-    assert table[5].endswith("said Dr. Miriam Osei, the company's chief executive.")
+    assert len(table) == 2 + len(split_sentences(ARTICLE.read_text(encoding="utf-8")))
+    assert table[6].split()[:3] == ["5", "attributed_opinion", "0.80"]
+    assert table[6].endswith("said Dr. Miriam Osei, the company's chief executive.")
+    assert table[-1] == "? = confidence under 0.60 (--min-confidence): 0 of 14 sentences"
+
+
+def test_sentences_under_the_confidence_threshold_are_marked(cue_run):
+    table = predict_article(cue_run, file=ARTICLE, min_confidence=0.9).splitlines()
+    assert table[1].split()[1] == "factual_claim?"  # cue rules give every label 0.8 confidence
+    assert table[-1] == "? = confidence under 0.90 (--min-confidence): 14 of 14 sentences"
+    page = predict_article(cue_run, file=ARTICLE, fmt="html", min_confidence=0.9)
+    assert page.count('class="sentence label-') == page.count(" low-confidence\"") == 14
 
 
 def test_html_page_is_well_formed_and_holds_every_sentence(cue_run):
@@ -161,7 +172,7 @@ def test_cli_writes_the_output_file_and_prints_nothing_else(cue_run, tmp_path, c
     assert main(["predict", str(ARTICLE), "--model", str(cue_run), "--format", "html",
                  "--output", str(output)]) == 0
     assert capsys.readouterr().out == ""
-    assert len(parse_html(output.read_text(encoding="utf-8")).spans) == 13
+    assert len(parse_html(output.read_text(encoding="utf-8")).spans) == 14
 
 
 def test_cli_errors_exit_2_and_write_nothing(cue_run, tmp_path, capsys):
@@ -184,3 +195,16 @@ def test_cli_errors_exit_2_and_write_nothing(cue_run, tmp_path, capsys):
                  str(tmp_path / "missing-dir" / "out.txt")]) == 2
     assert "cannot write" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blob.bin", "empty"]
+
+
+def test_a_long_article_reports_progress_on_stderr_in_chunks(cue_run, capsys, monkeypatch):
+    calls = []
+    from bench.systems.baselines import CueRules
+
+    original = CueRules.predict_proba
+    monkeypatch.setattr(CueRules, "predict_proba", lambda self, texts: calls.append(len(texts)) or original(self, texts))
+    article = "\n\n".join(f"The council met on day {n}. Critics say it was a farce." for n in range(1, 601))
+    rows = predict_article(cue_run, text=article, fmt="jsonl").splitlines()
+    assert len(rows) == 1200
+    assert calls == [1024, 176]  # classified in chunks, never all at once
+    assert "predicting: 1200/1200 sentences (100%)" in capsys.readouterr().err

@@ -12,7 +12,8 @@ EXPECTED = [
     "COLUMBUS, Ohio, Feb. 3, 2025 -- Northfield Robotics Inc. said on Monday that it will build a $300 million "
     "assembly plant outside Columbus, its first factory in the U.S.",
     "The plant is expected to open in the spring of 2027 and to employ about 450 people.",
-    "\"We looked at sites in four states. Ohio offered the workforce and the suppliers we need, and we intend "
+    "\"We looked at sites in four states.",
+    "Ohio offered the workforce and the suppliers we need, and we intend "
     "to be here for decades,\" said Dr. Miriam Osei, the company's chief executive.",
     "\"This is a long-term bet on American manufacturing.\"",
     "Gov. Helen Marwick called the investment a vote of confidence in the state's workers.",
@@ -71,3 +72,20 @@ def test_subheading_and_list_items_are_their_own_units():
 @pytest.mark.parametrize("text", ["", "   \n\n\t  "])
 def test_blank_text_has_no_sentences(text):
     assert split_sentences(text) == []
+
+
+def test_a_quotation_of_three_sentences_splits_like_the_corpus_with_exact_offsets():
+    text = ("The chief spoke first. \u201cWe made 14 arrests on Saturday. Dr. Lane treated two officers. "
+            "It was a difficult night,\u201d Chief Rosa Amari told reporters. Nobody else spoke.")
+    sentences = split_sentences(text)
+    assert [s.text for s in sentences] == [
+        "The chief spoke first.", "\u201cWe made 14 arrests on Saturday.", "Dr. Lane treated two officers.",
+        "It was a difficult night,\u201d Chief Rosa Amari told reporters.", "Nobody else spoke."]
+    assert [s.start for s in sentences] == [0, 23, 56, 87, 147]
+    assert all(text[s.start:s.end] == s.text for s in sentences)
+
+
+def test_sentence_ends_outside_quotations_and_abbreviations_inside_them_are_left_alone():
+    text = "She quoted \u201cthe U.S. Army and Mr. Hale\u201d twice. It rained."
+    assert [s.text for s in split_sentences(text)] == [
+        "She quoted \u201cthe U.S. Army and Mr. Hale\u201d twice.", "It rained."]
