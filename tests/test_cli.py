@@ -70,3 +70,27 @@ def test_user_error_in_a_real_process(tmp_path):
     assert result.returncode == 2
     assert result.stderr == f"claimframe: error: {tmp_path / 'absent'}: corpus folder or file not found.\n"
     assert result.stdout == ""
+
+
+def test_every_option_of_every_command_has_help_text():
+    import argparse
+
+    from bench.cli import build_parser
+
+    def parsers(parser):
+        yield parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    yield from parsers(sub)
+
+    missing = [f"{p.prog} {a.option_strings or a.dest}" for p in parsers(build_parser()) for a in p._actions
+               if not isinstance(a, (argparse._HelpAction, argparse._SubParsersAction)) and not a.help]
+    assert missing == []
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.startswith("claimframe ")
