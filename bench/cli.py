@@ -31,7 +31,8 @@ def cmd_data_validate(args) -> int:
     for problem in problems:
         print(problem)
     if problems:
-        raise UserError(f"{path}: {len(problems)} problem{'s' if len(problems) > 1 else ''} found.")
+        raise UserError(f"{path}: {len(problems)} problem{'s' if len(problems) > 1 else ''} found, the first: "
+                        f"{problems[0]}.")
     print(f"{path}: valid.")
     return 0
 
@@ -252,11 +253,18 @@ def cmd_evaluate_external(args) -> int:
     return 0
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with its mistakes reported like ours: one sentence, exit 2 (no usage block)."""
+
+    def error(self, message: str):
+        self.exit(2, f"claimframe: error: {message} (see `{self.prog} --help`).\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from bench import __version__
 
-    parser = argparse.ArgumentParser(prog="claimframe", description=__doc__, epilog=EXIT_CODES,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = Parser(prog="claimframe", description=__doc__, epilog=EXIT_CODES,
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"claimframe {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -56,7 +56,8 @@ def test_invalid_corpus_lists_problems_then_one_error_line(tmp_path, capsys):
     assert main(["data", "validate", str(tmp_path)]) == 2
     out, err = capsys.readouterr()
     assert "train.jsonl:2: malformed JSON" in out
-    assert err == f"claimframe: error: {tmp_path}: 9 problems found.\n"
+    assert err.startswith(f"claimframe: error: {tmp_path}: 9 problems found, the first: {tmp_path}/train.jsonl:")
+    assert err.count("\n") == 1
 
 
 def test_user_error_in_a_real_process(tmp_path):
