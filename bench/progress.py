@@ -26,6 +26,12 @@ class Progress:
 
             self.bar = tqdm(total=total, desc=description, unit=unit, file=self.stream, leave=False)
 
+    def describe(self, description: str) -> None:
+        """What is being done now (a suite's current system)."""
+        self.description = description
+        if self.bar is not None:
+            self.bar.set_description(description)
+
     def update(self, n: int = 1) -> None:
         self.done += n
         if self.bar is not None:

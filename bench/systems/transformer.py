@@ -149,7 +149,8 @@ class FineTunedTransformer(ClassifierMixin, BaseEstimator):
         device = self.device_
         self.model_.to(device)
         return run_batched(texts, self.tokenizer_, lambda enc: self.model_(**enc).logits, device,
-                           dtype or self._dtype(device), self._eval_batch_size(device), self.max_length)
+                           dtype or self._dtype(device), self._eval_batch_size(device), self.max_length,
+                           description="classifying")
 
     def predict_proba(self, texts) -> np.ndarray:
         texts = list(texts)
