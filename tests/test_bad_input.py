@@ -62,6 +62,7 @@ BAD = {
     "seeds below zero": (train("--config", str(CONFIG), "--seeds=-1"), "--seeds: a seed must be an integer from 0"),
     "seed past 2**32": (train("--config", str(CONFIG), "--seed", "4294967296"), "from 0 to 4294967295"),
     "repeated seeds": (train("--config", str(CONFIG), "--seeds", "1,2,1"), "seed 1 is given twice"),
+    "cuda without CUDA": (train("--config", str(CONFIG), "--device", "cuda"), "no CUDA device is available"),
     "seeds not numbers": (train("--config", str(CONFIG), "--seeds", "a,b"), "seeds must be integers"),
     "config is a folder": (train("--config", lambda t: str(t)), "is a folder, not a config file"),
     "config not UTF-8": (train("--config", lambda t: str(write(t, "c.yaml", b"name: \xff\xfe\n"))),
@@ -163,6 +164,11 @@ def test_the_table_is_large_enough():
 
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_input_is_one_sentence_and_exit_2(case, tmp_path, ctx, capsys):
+    if case == "cuda without CUDA":
+        import torch
+
+        if torch.cuda.is_available():
+            pytest.skip("this machine has CUDA")
     build, fragment = BAD[case]
     argv = build(tmp_path, ctx)
     board_before = ctx["board"].read_bytes()
