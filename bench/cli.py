@@ -228,16 +228,18 @@ def cmd_perf(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    from bench.predict import predict_article
+    from bench.predict import labelled_pieces, predict_article
 
     start = time.perf_counter()
-    content = predict_article(args.model, file=args.file, text=args.text, fmt=args.format, output=args.output,
-                              device=args.device, min_confidence=args.min_confidence)
-    print(f"claimframe: labelled in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     if args.output:
+        predict_article(args.model, file=args.file, text=args.text, fmt=args.format, output=args.output,
+                        device=args.device, min_confidence=args.min_confidence)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
-        print(content, end="")
+        for piece in labelled_pieces(args.model, file=args.file, text=args.text, fmt=args.format,
+                                     device=args.device, min_confidence=args.min_confidence):
+            sys.stdout.write(piece)
+    print(f"claimframe: labelled in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     return 0
 
 

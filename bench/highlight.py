@@ -55,26 +55,28 @@ def _share_bar(counts: Counter, total: int) -> str:
     return '<div class="bar">' + "".join(parts) + "</div>"
 
 
-def _article(predictions, text: str) -> str:
-    """The original text, layout kept (pre-wrap), each sentence wrapped in a highlighted span."""
-    pieces, cursor = [], 0
+def _article(predictions, text: str):
+    """The original text, layout kept (pre-wrap), each sentence wrapped in a highlighted span, in pieces."""
+    yield '<div class="article">'
+    cursor = 0
     for p in predictions:
-        pieces.append(html.escape(text[cursor:p.start]))
+        gap = text[cursor:p.start]
+        yield html.escape(gap.lstrip() if cursor == 0 else gap)
         low = " low-confidence" if p.low_confidence else ""
-        pieces.append(f'<span class="sentence label-{p.label}{low}" data-index="{p.sent_index}" '
-                      f'data-label="{p.label}" title="{html.escape(_tooltip(p))}">{html.escape(p.text)}</span>')
+        yield (f'<span class="sentence label-{p.label}{low}" data-index="{p.sent_index}" '
+               f'data-label="{p.label}" title="{html.escape(_tooltip(p))}">{html.escape(p.text)}</span>')
         cursor = p.end
-    pieces.append(html.escape(text[cursor:]))
-    return '<div class="article">' + "".join(pieces).strip() + "</div>"
+    yield html.escape(text[cursor:].rstrip()) + "</div>"
 
 
-def render_html(predictions, text: str, title: str = "", min_confidence: float = 0.6) -> str:
+def render_html(predictions, text: str, title: str = "", min_confidence: float = 0.6):
+    """The page in pieces: a long article is never built as one string."""
     counts = Counter(p.label for p in predictions)
     total = len(predictions)
     low = sum(p.low_confidence for p in predictions)
     summary = ", ".join(f"{counts[label]} {label}" for label in LABELS)
     styles = STYLE + "\n".join(_label_style(label) for label in LABELS)
-    return (
+    yield (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         f"<title>ClaimFrame · {html.escape(title)}</title>\n<style>{styles}</style>\n</head>\n<body>\n"
@@ -82,6 +84,6 @@ def render_html(predictions, text: str, title: str = "", min_confidence: float =
         f"<p class=\"summary\">{total} sentences: {summary}. Hover a sentence for its probabilities; "
         f"<span class=\"low-confidence\">marked</span> sentences ({low}) have a confidence under "
         f"{min_confidence:.2f}.</p>\n"
-        f"{_legend(counts, total)}\n{_share_bar(counts, total)}\n{_article(predictions, text)}\n"
-        "</body>\n</html>\n"
-    )
+        f"{_legend(counts, total)}\n{_share_bar(counts, total)}\n")
+    yield from _article(predictions, text)
+    yield "\n</body>\n</html>\n"

@@ -7,6 +7,7 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -90,29 +91,30 @@ def predict_sentences(system, text: str, min_confidence: float = MIN_CONFIDENCE)
     return predictions
 
 
-def render_jsonl(predictions: list[Prediction]) -> str:
-    return "".join(json.dumps(p.to_dict(), ensure_ascii=False) + "\n" for p in predictions)
+def render_jsonl(predictions: list[Prediction]) -> Iterator[str]:
+    for p in predictions:
+        yield json.dumps(p.to_dict(), ensure_ascii=False) + "\n"
 
 
-def render_table(predictions: list[Prediction], min_confidence: float = MIN_CONFIDENCE) -> str:
+def render_table(predictions: list[Prediction], min_confidence: float = MIN_CONFIDENCE) -> Iterator[str]:
     """One row per sentence; a low-confidence label is marked with `?` and explained under the table."""
     short = {"factual_claim": "fact", "attributed_opinion": "attr", "framing_language": "frame"}
     width = max(len(label) for label in LABELS) + 1
-    lines = [f"{'#':>3}  {'label':{width}}  {'conf':>4}  " + "  ".join(f"{short[label]:>5}" for label in LABELS)
-             + "  sentence"]
+    yield (f"{'#':>3}  {'label':{width}}  {'conf':>4}  " + "  ".join(f"{short[label]:>5}" for label in LABELS)
+           + "  sentence\n")
     for p in predictions:
         flat = " ".join(p.text.split())
         label = p.label + ("?" if p.low_confidence else "")
-        lines.append(f"{p.sent_index:>3}  {label:{width}}  {p.confidence:>4.2f}  "
-                     + "  ".join(f"{p.probs[label]:>5.2f}" for label in LABELS) + f"  {flat}")
+        yield (f"{p.sent_index:>3}  {label:{width}}  {p.confidence:>4.2f}  "
+               + "  ".join(f"{p.probs[label]:>5.2f}" for label in LABELS) + f"  {flat}\n")
     low = sum(p.low_confidence for p in predictions)
-    lines.append(f"? = confidence under {min_confidence:.2f} (--min-confidence): {low} of {len(predictions)} sentences")
-    return "\n".join(lines) + "\n"
+    yield f"? = confidence under {min_confidence:.2f} (--min-confidence): {low} of {len(predictions)} sentences\n"
 
 
 def render(predictions: list[Prediction], text: str, fmt: str, title: str = "",
-           min_confidence: float = MIN_CONFIDENCE) -> str:
-    """`fmt` is one of FORMATS (checked by `predict_article`)."""
+           min_confidence: float = MIN_CONFIDENCE) -> Iterator[str]:
+    """The output in pieces, so that a long article is written without building it in memory;
+    `fmt` is one of FORMATS (checked by `labelled_pieces`)."""
     if fmt == "jsonl":
         return render_jsonl(predictions)
     if fmt == "html":
@@ -120,12 +122,10 @@ def render(predictions: list[Prediction], text: str, fmt: str, title: str = "",
     return render_table(predictions, min_confidence)
 
 
-def predict_article(model: Path | str, file: str | Path | None = None, text: str | None = None,
-                    fmt: str = "table", output: Path | None = None, device: str = "auto",
-                    min_confidence: float = MIN_CONFIDENCE) -> str:
-    """`claimframe predict`: read and check everything first, then classify, then write."""
+def labelled_pieces(model: Path | str, file: str | Path | None = None, text: str | None = None,
+                    fmt: str = "table", device: str = "auto", min_confidence: float = MIN_CONFIDENCE) -> Iterator[str]:
+    """`claimframe predict`: read and check everything first, then classify, then render in pieces."""
     from bench.model_folder import load_model, model_identity
-    from bench.runs import write_text_atomic
 
     if fmt not in FORMATS:
         raise UserError(f"unknown format '{fmt}' (choose {', '.join(FORMATS)}).")
@@ -136,7 +136,17 @@ def predict_article(model: Path | str, file: str | Path | None = None, text: str
     system = load_model(model, device=device)
     title = f"{source} · {identity.system} (run {identity.run_id})"
     predictions = predict_sentences(system, article, min_confidence)
-    content = render(predictions, article, fmt, title=title, min_confidence=min_confidence)
-    if output is not None:
-        write_text_atomic(Path(output), content)
-    return content
+    return render(predictions, article, fmt, title=title, min_confidence=min_confidence)
+
+
+def predict_article(model: Path | str, file: str | Path | None = None, text: str | None = None,
+                    fmt: str = "table", output: Path | None = None, device: str = "auto",
+                    min_confidence: float = MIN_CONFIDENCE) -> str | None:
+    """The labelled article as one string, or written to `output` piece by piece (atomically)."""
+    from bench.runs import write_pieces_atomic
+
+    pieces = labelled_pieces(model, file, text, fmt, device, min_confidence)
+    if output is None:
+        return "".join(pieces)
+    write_pieces_atomic(Path(output), pieces)
+    return None

@@ -123,6 +123,23 @@ def write_bytes_atomic(path: Path, content: bytes) -> None:
         raise UserError(f"{path}: cannot write ({exc.strerror}).") from None
 
 
+def write_pieces_atomic(path: Path, pieces) -> None:
+    """Write text pieces to a temp file beside `path`, then rename; nothing half-written is left."""
+    path = Path(path)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temp, "w", encoding="utf-8") as out:
+            for piece in pieces:
+                out.write(piece)
+        os.replace(temp, path)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise UserError(f"{path}: cannot write ({exc.strerror}).") from None
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
 def write_text_atomic(path: Path, text: str) -> None:
     write_bytes_atomic(path, text.encode("utf-8"))
 

@@ -19,7 +19,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run
 def article_page() -> tuple[str, list]:
     text = ARTICLE.read_text(encoding="utf-8")
     predictions = predict_sentences(CueRules().fit([], []), text)
-    return render_html(predictions, text, title="article.txt"), predictions
+    return "".join(render_html(predictions, text, title="article.txt")), predictions
 
 
 def tint(colour: str, alpha: float = 0x40 / 0xFF) -> np.ndarray:
