@@ -39,7 +39,7 @@ class ExternalSet:
     mapping: str
     texts: list[str]
     gold: list[str]
-    data_sha256: str
+    source_sha256: str  # SHA-256 of the file (or dataset fingerprint) read, recorded in the scorecard
     dropped: int = 0
     ids: list[str] = field(default_factory=list)
     second_labels: list[str] = field(default_factory=list)  # blind second annotation, for the ceiling row

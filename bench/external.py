@@ -115,7 +115,8 @@ def score_proba(data: ExternalSet, proba: np.ndarray, n_resamples: int = 1000, s
         scored = [label for label in LABELS if label in set(data.gold)]
         card = scorecard(data.gold, predicted, proba if scored == list(LABELS) else None,
                          n_resamples=n_resamples, seed=seed, labels=list(LABELS), scored=scored)
-    card.update({"dataset": data.name, "source": data.source, "mapping": data.mapping, "dropped": data.dropped})
+    card.update({"dataset": data.name, "source": data.source, "source_sha256": data.source_sha256,
+                 "mapping": data.mapping, "dropped": data.dropped})
     if data.second_labels:
         card["second_annotator_macro_f1"] = macro_f1(data.gold, data.second_labels)
     if data.unlabelled:

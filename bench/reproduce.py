@@ -29,7 +29,7 @@ from bench.runs import read_run
 CROSS_DEVICE_TOLERANCE = 0.01
 CROSS_DEVICE_COUNT_SHARE = 0.01
 EXACT_KEYS = ("n", "support")  # fixed by the data: never allowed to move
-SKIPPED_KEYS = ("bootstrap", "schema_version", "labels")
+SKIPPED_KEYS = ("bootstrap", "schema_version", "labels", "source", "source_sha256")  # provenance, not metrics
 ENVIRONMENT_KEYS = ("platform", "processor", "packages")
 
 

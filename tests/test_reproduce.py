@@ -114,3 +114,11 @@ def test_tolerance_across_devices():
     assert len(compare_metrics(metrics(0.5), metrics(0.5, support=4), exact=False)[1]) == 1  # data-fixed
     assert compare_metrics(metrics(0.5), metrics(0.5, cell=6), exact=False)[1] == []  # ≤ 1% of 300
     assert len(compare_metrics(metrics(0.5), metrics(0.5, cell=7), exact=False)[1]) == 1
+
+
+def test_where_the_real_news_copy_lies_is_not_a_metric():
+    def metrics(source):
+        return {"splits": {"real-test": {"n": 3, "macro_f1": 0.5, "source": source, "source_sha256": source[-1]}},
+                "contrast_consistency": None}
+
+    assert compare_metrics(metrics("/home/a/shared/dev_en.tsv"), metrics("/ci/b/shared/dev_en.tsx"), exact=True)[1] == []

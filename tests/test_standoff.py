@@ -112,3 +112,13 @@ def test_cli_scores_both_parts_with_the_second_annotator_ceiling(tmp_path, capsy
     assert cards["real-test"]["second_annotator_macro_f1"] == pytest.approx(expected)
     assert cards["real-test"]["unlabelled"] == 1
     assert "real-dev" in capsys.readouterr().out
+
+
+def test_the_scorecard_records_which_file_was_read(tmp_path, cue_run):
+    import hashlib
+
+    output = tmp_path / "cards.json"
+    assert main(["evaluate-external", "--config", str(CONFIG), "--model", str(cue_run), "--output", str(output),
+                 "--no-leaderboard"]) == 0
+    card = json.loads(output.read_text())["scorecards"][1]
+    assert card["source_sha256"] == hashlib.sha256((STANDOFF / "part_b.tsv").read_bytes()).hexdigest()
