@@ -129,7 +129,7 @@ class FineTunedTransformer(ClassifierMixin, BaseEstimator):
             eval_dataset=self._dataset(tokenizer, dev_texts, dev_labels) if has_dev else None,
             data_collator=DataCollatorWithPadding(tokenizer), processing_class=tokenizer,
             compute_metrics=_dev_macro_f1, compute_loss_func=loss_function,
-            callbacks=[_step_progress(), *self.extra_callbacks])
+            callbacks=[step_progress(), *self.extra_callbacks])
         # the per-epoch metrics go to the run folder (training-log.json), not to stdout as dicts
         trainer.remove_callback(PrinterCallback)
         has_checkpoint = context.resume and any(output_dir.glob("checkpoint-*"))
@@ -179,7 +179,7 @@ class FineTunedTransformer(ClassifierMixin, BaseEstimator):
         return system
 
 
-def _step_progress():
+def step_progress(description: str = "fine-tuning"):
     """A Trainer callback reporting optimiser steps through bench.progress (main process only)."""
     from transformers import TrainerCallback
 
@@ -190,7 +190,7 @@ def _step_progress():
 
         def on_train_begin(self, args, state, control, **kwargs):
             if state.is_world_process_zero:
-                self.progress = Progress(state.max_steps, "fine-tuning", unit="steps")
+                self.progress = Progress(state.max_steps, description, unit="steps")
                 self.progress.update(state.global_step)  # a resumed run starts part-way
 
         def on_step_end(self, args, state, control, **kwargs):
