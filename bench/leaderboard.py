@@ -16,7 +16,9 @@ from bench.errors import UserError
 from bench.labels import LABELS
 
 DEFAULT_LEADERBOARD = LOCAL_LEADERBOARD
-ROW_SCHEMA_VERSION = "2.0"
+ROW_SCHEMA_VERSION = "2.1"
+# columns added since schema 2.0; a 2.0 file is read with them blank
+ADDED_IN_2_1 = ("train_sentences", "train_fraction", "smoke_test")
 
 
 @dataclass(frozen=True)
@@ -50,11 +52,14 @@ class LeaderboardRow:
     predictions: str = ""
     trained_on: str = ""  # the training data: the corpus, plus any extra set a config adds (e.g. real-dev)
     model_run_id: str = ""
+    train_sentences: int | str = ""
+    train_fraction: float | str = ""  # a learning-curve point trained on this share of train; blank = all of it
+    smoke_test: str = ""  # "yes" for a row of a model that only shows the path runs (a tiny random LM)
     schema_version: str = ROW_SCHEMA_VERSION
 
 
 COLUMNS = [f.name for f in fields(LeaderboardRow)]
-FLOAT_COLUMNS = {"macro_f1", "macro_f1_ci_low", "macro_f1_ci_high", "accuracy", "ece", "brier",
+FLOAT_COLUMNS = {"train_fraction", "macro_f1", "macro_f1_ci_low", "macro_f1_ci_high", "accuracy", "ece", "brier",
                  "contrast_consistency", "train_seconds", "predict_sentences_per_second",
                  *(f"f1_{label}" for label in LABELS)}
 
@@ -102,6 +107,7 @@ def rows_from_metrics(metrics: dict, folder: Path) -> list[dict]:
         split=split, seed=metrics["seed"], device=metrics["device"], train_seconds=round(metrics["train_seconds"], 2),
         predict_sentences_per_second=metrics["predict_sentences_per_second"][split],
         code_version=metrics["code_version"], trained_on=metrics["trained_on"],
+        train_sentences=metrics.get("train_sentences", ""), train_fraction=metrics.get("train_fraction") or "", smoke_test="yes" if metrics.get("smoke_test") else "",
         contrast_consistency="" if consistency is None or split in metrics["real_splits"] else round(consistency, 4),
         predictions=portable_path(Path(folder) / f"predictions-{split}.jsonl"))
         for split, card in metrics["splits"].items()]
@@ -125,7 +131,9 @@ def load_rows(path: Path | str = DEFAULT_LEADERBOARD) -> list[dict]:
     for number, row in enumerate(rows, start=2):
         if None in row or any(v is None for v in row.values()):
             raise UserError(f"{path}:{number}: row has the wrong number of columns.")
-    if rows and reader.fieldnames != COLUMNS:
+    if rows and reader.fieldnames == [c for c in COLUMNS if c not in ADDED_IN_2_1]:
+        rows = [row | {c: "" for c in ADDED_IN_2_1} for row in rows]
+    elif rows and reader.fieldnames != COLUMNS:
         raise UserError(f"{path}: written with another row schema (columns {', '.join(reader.fieldnames)}); "
                         f"this version writes schema {ROW_SCHEMA_VERSION}: move the file aside and start a new one.")
     return rows

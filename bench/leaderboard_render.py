@@ -31,8 +31,9 @@ def display_rows(split_board: SplitBoard, aggregated: bool) -> list[dict]:
     lines = []
     for entry in split_board.entries:
         cells = entry.cells
-        line = {"rank": str(entry.rank), "tier": "" if entry.tier is None else str(entry.tier),
-                "system": entry.system + (" (floor)" if entry.system in FLOOR_SYSTEMS else ""),
+        mark = " (floor)" if entry.system in FLOOR_SYSTEMS else " (smoke test)" if entry.smoke_test else ""
+        line = {"rank": str(entry.rank) if entry.rank else "", "tier": "" if entry.tier is None else str(entry.tier),
+                "system": entry.system + mark,
                 "accuracy": _number(cells["accuracy"]), "ece": _number(cells["ece"]),
                 "brier": _number(cells["brier"]), "contrast": _number(cells["contrast"]),
                 "ood_gap": _number(cells["ood_gap"]), "device": cells["device"]}

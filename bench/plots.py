@@ -107,3 +107,25 @@ def heat_map(systems: list[str], groups: list[str], values: np.ndarray, title: s
     axis.set_title(title)
     figure.colorbar(image, ax=axis, label="macro-F1")
     return to_png(figure)
+
+
+def learning_curves(points, title: str) -> bytes:
+    """Macro-F1 against training sentences (log scale), one line per system at its seeds' mean, with a
+    band from the lowest to the highest seed. `points` are bench.curve.CurvePoint."""
+    figure, axis = plt.subplots(figsize=(7.5, 4.5))
+    systems = sorted({p.system for p in points})
+    for index, system in enumerate(systems):
+        mine = sorted((p for p in points if p.system == system), key=lambda p: p.train_sentences)
+        x = [p.train_sentences for p in mine]
+        colour = plt.get_cmap("tab10")(index % 10)
+        axis.plot(x, [p.macro_f1_mean for p in mine], marker="o", color=colour,
+                  label=f"{system} ({max(p.seeds for p in mine)} seeds)")
+        axis.fill_between(x, [p.macro_f1_min for p in mine], [p.macro_f1_max for p in mine], color=colour, alpha=0.2)
+    axis.set_xscale("log")
+    axis.set_xlabel("training sentences")
+    axis.set_ylabel("macro-F1")
+    axis.set_ylim(0, 1)
+    axis.grid(True, which="both", alpha=0.3)
+    axis.legend(fontsize="small", loc="lower right")
+    axis.set_title(title)
+    return to_png(figure)

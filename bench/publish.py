@@ -27,12 +27,15 @@ def run_folder(run: str | Path, runs_dir: Path = WORKSPACE) -> Path:
     return folder
 
 
+PUBLISHABLE_METRICS = ("2.0", "2.1")  # 2.1 adds train_sentences, train_fraction and smoke_test
+
+
 def publish_run(run: str | Path, runs_dir: Path = WORKSPACE, results: Path = RESULTS,
                 leaderboard: Path = PUBLISHED_LEADERBOARD) -> list[dict]:
     """Copy the run into `results`, then append its rows; all or nothing."""
     folder = run_folder(run, runs_dir)
     metrics = read_run(folder)["metrics"]
-    if metrics.get("schema_version") != "2.0":
+    if metrics.get("schema_version") not in PUBLISHABLE_METRICS:
         raise UserError(f"{folder}: metrics.json schema {metrics.get('schema_version')} predates publishing; "
                         f"train the run again.")
     run_id = metrics["run_id"]

@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score
 
 from bench import plots
+from bench.curve import CURVE_COLUMNS, curve_points, point_rows
 from bench.errors import UserError
 from bench.labels import LABELS
 from bench.leaderboard import as_float, board_to_read, load_rows
@@ -164,7 +165,24 @@ def _significance(board: Board) -> list:
     return blocks
 
 
-def build_blocks(board: Board, seeds_board: Board | None, leaderboard: Path, data: str) -> list:
+def _learning_curves(rows: list[dict]) -> list:
+    blocks = []
+    for split in EVAL_SPLITS:
+        points = curve_points(rows, split)
+        if not points:
+            continue
+        blocks += [("h2", f"Learning curves · {split}"),
+                   ("figure", Figure(f"learning-curves-{split}",
+                                     f"Macro-F1 on {split} against training sentences (whole documents drawn per "
+                                     f"seed); the line is the mean over seeds, the band spans the lowest and "
+                                     f"highest seed.", plots.learning_curves(points, f"learning curves · {split}"))),
+                   ("details", f"{split}: {len(points)} points",
+                    [("table", CURVE_COLUMNS, point_rows(points))])]
+    return blocks
+
+
+def build_blocks(board: Board, seeds_board: Board | None, leaderboard: Path, data: str,
+                 rows: list[dict] = ()) -> list:
     blocks = [("h1", "ClaimFrame report"),
               ("p", f"Leaderboard {leaderboard}; corpus {data}; generated {utc_now()} by claimframe "
                     f"{code_version()}. Figures show each system's lowest-seed run.")]
@@ -174,7 +192,7 @@ def build_blocks(board: Board, seeds_board: Board | None, leaderboard: Path, dat
     blocks += _significance(board)
     for split in EVAL_SPLITS:
         blocks += _split_figures(board, split)
-    return blocks + _group_heat_maps(board)
+    return blocks + _group_heat_maps(board) + _learning_curves(list(rows))
 
 
 def _html_block(block) -> str:
@@ -244,9 +262,10 @@ def write_report(output: Path | str = "reports", leaderboard: Path | None = None
     board = build_board(rows, data=data, n_resamples=n_resamples)
     if board.corpus is None:
         raise UserError("the report needs the corpus; pass --data.")
-    several_seeds = max(Counter((r["system"], r["split"]) for r in rows).values()) > 1
+    several_seeds = max(Counter((r["system"], r["split"]) for r in rows if not r.get("train_fraction")).values(),
+                        default=0) > 1
     seeds_board = build_board(rows, data=data, aggregate=True, n_resamples=n_resamples) if several_seeds else None
-    blocks = build_blocks(board, seeds_board, leaderboard, portable_path(Path(data or DEFAULT_DATA)))
+    blocks = build_blocks(board, seeds_board, leaderboard, portable_path(Path(data or DEFAULT_DATA)), rows)
     output = Path(output)
     try:
         (output / FIGURES).mkdir(parents=True, exist_ok=True)

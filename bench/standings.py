@@ -35,8 +35,12 @@ class Entry:
     runs: list[dict]
     macro_f1: float
     cells: dict
-    rank: int = 0
+    rank: int = 0  # 0 for a smoke test, which is shown but never ranked
     tier: int | None = None
+
+    @property
+    def smoke_test(self) -> bool:
+        return self.runs[0].get("smoke_test") == "yes"
 
 
 @dataclass
@@ -174,7 +178,9 @@ def build_board(rows: list[dict], data: Path | None = None, split: str | None = 
     """Standings for each split (or one), filtered to `system` plus the floors.
 
     `data` None uses the shipped corpus when it is there; a real-news split takes its gold from the
-    standoff labels. Without gold there are no tiers and no ceiling."""
+    standoff labels. Without gold there are no tiers and no ceiling. Learning-curve points (rows with a
+    train_fraction) are not on the board; smoke-test rows are shown unranked, after the results."""
+    rows = [r for r in rows if not r.get("train_fraction")]
     wanted = None if split in (None, "all") else split.split(",")
     splits = sorted({r["split"] for r in rows if wanted is None or r["split"] in wanted}, key=_split_order)
     data_path = Path(data) if data is not None else DEFAULT_DATA
@@ -183,12 +189,15 @@ def build_board(rows: list[dict], data: Path | None = None, split: str | None = 
     board = Board([], aggregate, corpus)
     for name in splits:
         entries = _entries([r for r in rows if r["split"] == name], gaps, aggregate)
-        split_board = SplitBoard(name, entries)
+        split_board = SplitBoard(name, [e for e in entries if not e.smoke_test])
         gold = gold_split(name, data_path) if corpus is not None or name.startswith("real-") else None
         _rank_and_tier(split_board, gold, board.predictions, n_resamples)
         split_board.entries = sorted(
             (e for e in entries if system is None or system in (e.system, e.runs[0].get("config"))
-             or e.system in FLOOR_SYSTEMS), key=lambda e: (e.rank, e.system))
+             or e.system in FLOOR_SYSTEMS), key=lambda e: (e.smoke_test, e.rank, e.system))
+        if any(e.smoke_test for e in split_board.entries):
+            split_board.notes.append("Rows marked (smoke test) come from a tiny random model: they show that "
+                                     "the system's path runs end to end and are not results; they are not ranked.")
         if not split_board.entries:
             continue
         missing = [f for f in FLOOR_SYSTEMS if f not in {e.system for e in entries}]

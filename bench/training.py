@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.config import RunConfig
-from bench.data import corpus_fingerprints, load_contrast, load_corpus
+from bench.data import corpus_fingerprints, document_subset, load_contrast, load_corpus
 from bench.device import resolve_device
 from bench.errors import UserError
 from bench.external import score_proba, set_fingerprint
@@ -26,7 +26,7 @@ from bench.systems import build_system, save_system
 from bench.systems.base import FitContext, labels_from_proba
 from bench.paths import DEFAULT_DATA
 
-METRICS_VERSION = "2.0"
+METRICS_VERSION = "2.1"
 PROB_DECIMALS = 6
 
 
@@ -108,9 +108,12 @@ def select_on_dev(config: RunConfig, train, dev, seed: int, device: str, checkpo
 def train_run(config: RunConfig, seed: int | None = None, device: str = "auto",
               output: Path | None = None, data: Path | None = None,
               leaderboard: Path | None = DEFAULT_LEADERBOARD, n_resamples: int = 1000,
-              resume: bool = False, corpus=None, real_sets: list | None = None) -> RunResult:
+              resume: bool = False, corpus=None, real_sets: list | None = None,
+              train_fraction: float | None = None) -> RunResult:
     """`corpus`, when given, is the already loaded and validated corpus at `data` (a suite loads it once).
-    `real_sets` (bench.adapters.ExternalSet with ids) are scored too, except one the config trains on."""
+    `real_sets` (bench.adapters.ExternalSet with ids) are scored too, except one the config trains on.
+    `train_fraction` trains on that share of train, whole documents drawn with the seed (a learning-curve
+    point; its rows carry the fraction and stay off the main board)."""
     seed = config.seed if seed is None else seed
     config = replace(config, seed=seed)
     resolved_device = resolve_device(device)
@@ -124,7 +127,10 @@ def train_run(config: RunConfig, seed: int | None = None, device: str = "auto",
     selection = real_set(config, config.select_on, real_sets, "select_on") if config.select_on != "dev" else None
     # a set the run trained or selected on is not scored: its figure would not be held out
     real_sets = [s for s in real_sets or [] if s.name not in (config.train_extra, config.select_on)]
-    run_id = Path(output).name if output else new_run_id(config.name, seed)
+    if train_fraction is not None:
+        corpus = dict(corpus) | {"train": document_subset(corpus["train"], train_fraction, seed)}
+    run_id = Path(output).name if output else new_run_id(
+        config.name if train_fraction is None else f"{config.name}-f{train_fraction:g}", seed)
     final = Path(output) if output else DEFAULT_RUNS / run_id
     fingerprints = corpus_fingerprints(corpus)
     contrast = load_contrast(data_path)
@@ -175,6 +181,8 @@ def train_run(config: RunConfig, seed: int | None = None, device: str = "auto",
                    "trained_on": data_path.name + (f"+{extra.name}" if extra is not None else "")
                    + (f" (selected on {selection.name})" if selection is not None else ""),
                    "real_splits": [real.name for real in real_sets],
+                   "train_sentences": len(train["text"]), "train_fraction": train_fraction,
+                   "smoke_test": config.smoke_test,
                    "train_seconds": round(train_seconds, 3), "splits": cards,
                    "contrast_consistency": consistency,
                    "predict_sentences_per_second": {s: round(v, 1) for s, v in speeds.items()}}

@@ -36,6 +36,16 @@ def tiny_bert(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def tiny_causal_lm(tmp_path_factory) -> Path:
+    """A 2-layer, 32-wide random GPT-2 with a byte-level BPE tokenizer trained on the fixture corpus."""
+    from bench.data import read_jsonl
+    from bench.tiny_lm import build_tiny_causal_lm
+
+    texts = [row["text"] for row in read_jsonl(FIXTURE_CORPUS / "train.jsonl")]
+    return build_tiny_causal_lm(tmp_path_factory.mktemp("tiny-causal-lm") / "model", texts)
+
+
 # Small enough to fit in about a second on a CPU, with a learning rate high enough that the tiny BERT moves.
 TINY_FINETUNE_PARAMS = {"epochs": 2, "batch_size": 8, "learning_rate": 1e-3, "eval_batch_size": 16,
                         "precision": "fp32"}

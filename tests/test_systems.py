@@ -169,23 +169,26 @@ def test_load_system_needs_a_model_folder(tmp_path):
         load_system(tmp_path)
 
 
-def registered_systems(tiny_bert) -> list[tuple[str, dict]]:
-    """Every registered system, the transformers on the tiny BERT."""
+def registered_systems(tiny_bert, tiny_causal_lm) -> list[tuple[str, dict]]:
+    """Every registered system, the encoders on the tiny BERT and the causal LM on the tiny GPT-2."""
     from bench.systems import SYSTEMS
 
     params = {"tfidf_linear": {"classifier": "svm"},
               "frozen_encoder": {"model": str(tiny_bert), "device": "cpu"},
               "finetune": {"model": str(tiny_bert), "device": "cpu", "epochs": 1, "batch_size": 8,
-                           "learning_rate": 1e-3, "precision": "fp32"}}
+                           "learning_rate": 1e-3, "precision": "fp32"},
+              "setfit": {"model": str(tiny_bert), "device": "cpu", "pairs": 64, "batch_size": 8, "precision": "fp32"},
+              "causal_lm": {"model": str(tiny_causal_lm), "device": "cpu", "shots": 1, "batch_size": 4}}
     return [(name, params.get(name, {})) for name in sorted(SYSTEMS)]
 
 
-def test_check_system_passes_on_every_registered_system(fixture_corpus, tiny_bert, tmp_path, monkeypatch):
+def test_check_system_passes_on_every_registered_system(fixture_corpus, tiny_bert, tiny_causal_lm, tmp_path,
+                                                        monkeypatch):
     from bench.systems.checks import check_system
 
     monkeypatch.setattr("bench.systems.encoder.DEFAULT_CACHE", tmp_path / "cache")
     train, dev, test = fixture_corpus["train"], fixture_corpus["dev"], fixture_corpus["test"]
-    for name, params in registered_systems(tiny_bert):
+    for name, params in registered_systems(tiny_bert, tiny_causal_lm):
         failures = check_system(name, params, list(train["text"]), list(train["label"]), list(dev["text"]),
                                 list(dev["label"]), list(test["text"]))
         assert failures == [], f"{name}: {failures}"

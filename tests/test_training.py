@@ -58,7 +58,7 @@ def test_metrics_json_matches_scoring_the_written_predictions(finished):
     result, root = finished
     metrics = json.loads((root / "run" / "metrics.json").read_text())
     assert metrics == result.metrics
-    assert metrics["schema_version"] == "2.0"
+    assert metrics["schema_version"] == "2.1"
     assert metrics["system"] == "tfidf-logreg" and metrics["seed"] == 5 and metrics["device"] == "cpu"
     assert metrics["config_sha256"] == CONFIG.sha256()
     assert set(metrics["splits"]) == {"dev", "test", "test_ood"}

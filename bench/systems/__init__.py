@@ -18,6 +18,8 @@ SYSTEMS = {
     "tfidf_linear": "bench.systems.linear:TfidfLinear",
     "frozen_encoder": "bench.systems.encoder:FrozenEncoder",
     "finetune": "bench.systems.transformer:FineTunedTransformer",
+    "causal_lm": "bench.systems.causal_lm:CausalLM",
+    "setfit": "bench.systems.setfit_classifier:SetFitClassifier",
 }
 
 
