@@ -115,6 +115,16 @@ BAD = {
     "external without a data set": (lambda t, ctx: ["evaluate-external", "--model", str(ctx["run"])],
                                     "name a data set (checkthat) or give --config"),
     "split model unknown": (lambda t, ctx: ["setup-model", "gpt-17", "--output", str(t)], "unknown split model 'gpt-17'"),
+    "curve fraction zero": (lambda t, ctx: ["curve", "--config", str(CONFIG), "--fractions", "0,0.5", "--data", str(CORPUS),
+                                            "--leaderboard", str(ctx["board"])], "--fractions must be in (0, 1], not 0.0"),
+    "curve fraction twice": (lambda t, ctx: ["curve", "--config", str(CONFIG), "--fractions", "0.5,0.5", "--data",
+                                             str(CORPUS), "--leaderboard", str(ctx["board"])], "gives a fraction twice"),
+    "curve fraction not a number": (lambda t, ctx: ["curve", "--config", str(CONFIG), "--fractions", "half",
+                                                    "--leaderboard", str(ctx["board"])], "numbers separated by commas"),
+    "causal LM without a model": (train("--config", lambda t: str(config(t, "name: c\nsystem: causal_lm\n"))),
+                                  "needs a model"),
+    "config smoke_test not a bool": (train("--config", lambda t: str(config(t, "name: m\nsystem: majority\nsmoke_test: 3\n"))),
+                                     "key 'smoke_test' must be bool"),
 }
 
 ACCEPTED = {

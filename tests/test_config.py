@@ -116,3 +116,16 @@ def test_an_install_without_its_checkout_says_so(monkeypatch, tmp_path):
     monkeypatch.setattr("bench.config.CONFIG_ROOT", tmp_path / "configs")
     with pytest.raises(UserError, match="configs folder not found; ClaimFrame's configs and data live in a checkout"):
         load_suite("default")
+
+
+def test_smoke_test_is_read_and_leaves_the_hash_of_other_configs_alone(tmp_path):
+    import hashlib
+    import json
+
+    plain = RunConfig(name="m", system="majority")
+    content = {k: v for k, v in plain.to_dict().items() if k not in ("seed", "description", "smoke_test")}
+    assert plain.sha256() == hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+    path = tmp_path / "smoke.yaml"
+    path.write_text("name: m\nsystem: majority\nsmoke_test: true\n")
+    smoke = load_run_config(path)
+    assert smoke.smoke_test is True and smoke.sha256() != plain.sha256()

@@ -136,3 +136,24 @@ def test_render_formats_contain_the_rows():
     assert render(rows, columns, "md").splitlines() == [
         "| system | macro_f1 | run_id |", "|---|---|---|", "| bert | 0.83 | run-1 |", "| majority | 0.2 | run-2 |"]
     assert render(rows, columns, "csv") == "system,macro_f1,run_id\nbert,0.83,run-1\nmajority,0.2,run-2\n"
+
+
+def test_a_schema_2_0_board_is_read_with_the_new_columns_blank_and_rewritten_as_2_1(tmp_path):
+    from bench.leaderboard import ADDED_IN_2_1, ROW_SCHEMA_VERSION
+
+    path = tmp_path / "board.csv"
+    append_rows([make_row("old")], path)
+    old_columns = [c for c in COLUMNS if c not in ADDED_IN_2_1]
+    with open(path, newline="") as handle:
+        rows = [row | {"schema_version": "2.0"} for row in csv.DictReader(handle)]
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=old_columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    [old] = load_rows(path)
+    assert {old[c] for c in ADDED_IN_2_1} == {""}
+    append_rows([make_row("new") | {"train_fraction": 0.25}], path)
+    with open(path, newline="") as handle:
+        assert next(csv.reader(handle)) == COLUMNS
+    assert [(r["run_id"], r["train_fraction"], r["schema_version"]) for r in load_rows(path)] == \
+        [("old", "", "2.0"), ("new", "0.25", ROW_SCHEMA_VERSION)]

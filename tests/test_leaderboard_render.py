@@ -187,3 +187,28 @@ def test_boards_of_other_data_sets_hide_the_corpus_only_columns(board_files):
     test_part, real_part = text.split("== real-test ==")
     assert "ood_gap" in test_part and "contrast" in test_part
     assert "ood_gap" not in real_part and "contrast" not in real_part
+
+
+def test_smoke_tests_are_shown_unranked_after_the_results_and_curve_points_not_at_all(board_files, tmp_path):
+    import shutil
+
+    corpus_dir, path = board_files
+    board_path = tmp_path / "board.csv"
+    shutil.copy(path, board_path)
+    corpus = load_corpus(corpus_dir)
+    gold = {split: list(corpus[split]["label"]) for split in SPLITS}
+    smoke = add_run(board_path, tmp_path / "runs", corpus, "tiny-lm", 0, gold)  # perfect, yet only a smoke test
+    curve = add_run(board_path, tmp_path / "runs", corpus, "curve-point", 0, gold)
+    rows = []
+    for row in load_rows(board_path):
+        rows.append(row | {"smoke_test": "yes" if row["run_id"] == smoke else "",
+                           "train_fraction": "0.5" if row["run_id"] == curve else ""})
+    board = build_board(rows, data=corpus_dir, n_resamples=200)
+    test = next(s for s in board.splits if s.split == "test")
+    systems = [e.system for e in test.entries]
+    assert "curve-point" not in systems
+    assert systems[-1] == "tiny-lm" and test.entries[-1].rank == 0 and test.entries[-1].tier is None
+    assert [e.rank for e in test.entries if e.system == "perfect"][0] == 1
+    assert any("smoke test" in note for note in test.notes)
+    [line] = [line for line in display_rows(test, aggregated=False) if line["system"].startswith("tiny-lm")]
+    assert line["system"] == "tiny-lm (smoke test)" and line["rank"] == "" and line["tier"] == ""
