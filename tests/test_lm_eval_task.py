@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bench.cli import main
@@ -244,3 +245,15 @@ def test_predictions_from_samples_softmax_and_first_best_label(tmp_path):
     assert list(first["probs"].values()) == pytest.approx([0.23122, 0.62853, 0.14024], abs=1e-5)
     assert tuple(first["probs"]) == LABELS
     assert second["label"] == "attributed_opinion"  # a tie goes to the first, as in the harness (np.argmax)
+
+
+def test_the_causal_lm_system_gives_the_harness_probabilities(harness, tiny_lm):
+    """The zero-shot `causal_lm` system (prefix cache, batches) and the harness score the same prompt with
+    the same model: the same softmax over the three log-likelihoods on every test sentence."""
+    from bench.systems import build_system
+
+    gold = gold_rows("test")
+    system = build_system("causal_lm", {"model": str(tiny_lm), "shots": 0, "batch_size": 4, "device": "cpu"})
+    ours = system.fit([g["text"] for g in gold], [g["label"] for g in gold]).predict_proba([g["text"] for g in gold])
+    harness_probs = [[row["probs"][label] for label in LABELS] for row in predictions_from_samples(harness["samples"]["test"])]
+    assert np.allclose(ours, harness_probs, atol=1e-4)
