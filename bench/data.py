@@ -173,7 +173,7 @@ def validate_corpus(path: Path) -> list[Problem]:
     problems += _cross_split_duplicates(by_split, files)
     contrast = (Path(path) / CONTRAST_FILE) if Path(path).is_dir() else None
     if contrast is not None and contrast.exists():
-        problems += _validate_contrast(contrast)
+        problems += validate_contrast(contrast)
     return problems
 
 
@@ -196,7 +196,7 @@ def _cross_split_duplicates(by_split: dict[str, list[dict]], files: dict[str, Pa
     return problems
 
 
-def _validate_contrast(path: Path) -> list[Problem]:
+def validate_contrast(path: Path) -> list[Problem]:
     rows, problems = _read_jsonl(path)
     pairs: dict[str, list[dict]] = defaultdict(list)
     seen: set[str] = set()

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.data import read_jsonl, validate_corpus
+from bench.data import CONTRAST_FILE, validate_contrast, read_jsonl, validate_corpus
 from bench.errors import UserError
 from bench.paths import DEFAULT_DATA, REAL_SETS_CONFIG
 from bench.standoff import text_sha256
@@ -39,10 +39,11 @@ class GoldSplit:
 
 
 def corpus_split(data: Path, split: str) -> GoldSplit | None:
+    """A corpus split, or the contrast set (`contrast`: its pairs, checked as such)."""
     file = Path(data) / f"{split}.jsonl"
     if not file.is_file():
         return None
-    problems = validate_corpus(file)
+    problems = validate_contrast(file) if file.name == CONTRAST_FILE else validate_corpus(file)
     if problems:
         raise UserError(f"the corpus is invalid: {problems[0]}.")
     rows = read_jsonl(file)

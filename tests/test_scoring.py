@@ -201,3 +201,20 @@ def test_unknown_split(tmp_path, capsys, corpus_dir, gold):
     predictions = write_lines(tmp_path / "p.jsonl", [{"id": r["id"], "label": r["label"]} for r in gold])
     err = refused(capsys, corpus_dir, predictions, "--split", "validation")
     assert "unknown split 'validation'" in err
+
+
+def test_the_contrast_set_is_scored_like_a_split(capsys, corpus_dir, tmp_path):
+    contrast = [json.loads(line) for line in (corpus_dir / "contrast.jsonl").read_text().splitlines()]
+    # one sentence of the first pair mislabelled: 3 of 4 right
+    rows = [{"id": r["id"], "label": r["label"]} for r in contrast]
+    rows[0]["label"] = next(label for label in LABELS if label != rows[0]["label"])
+    code, out, _ = evaluate(capsys, corpus_dir, write_lines(tmp_path / "p.jsonl", rows), "--split", "contrast")
+    assert code == 0 and "accuracy 0.7500" in out
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for name in ("train", "dev", "test", "test_ood"):
+        (broken / f"{name}.jsonl").write_text((corpus_dir / f"{name}.jsonl").read_text())
+    (broken / "contrast.jsonl").write_text("".join(json.dumps(r | {"label": contrast[0]["label"]}) + "\n"
+                                                   for r in contrast[:2]))
+    err = refused(capsys, broken, write_lines(tmp_path / "q.jsonl", rows[:2]), "--split", "contrast")
+    assert "must hold two sentences with different labels" in err
