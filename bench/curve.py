@@ -14,6 +14,7 @@ from bench.data import load_corpus
 from bench.errors import UserError
 from bench.leaderboard import as_float, render
 from bench.paths import DEFAULT_DATA
+from bench.runs import new_run_id
 from bench.training import RunResult, train_run
 
 DEFAULT_FRACTIONS = (0.05, 0.1, 0.25, 0.5, 1.0)
@@ -50,16 +51,19 @@ def parse_fractions(text: str) -> tuple[float, ...]:
 
 def run_curve(config: RunConfig, fractions: tuple[float, ...], seeds: tuple[int, ...], device: str = "auto",
               data: Path | None = None, leaderboard: Path | None = None, real_sets: list | None = None,
-              n_resamples: int = 1000) -> list[RunResult]:
-    """Train every (seed, fraction); the corpus is loaded and validated once."""
+              n_resamples: int = 1000, runs_dir: Path | None = None) -> list[RunResult]:
+    """Train every (seed, fraction); the corpus is loaded and validated once. Run folders go to
+    `runs_dir` (default: the workspace)."""
     data_path = Path(data or config.data or DEFAULT_DATA)
     corpus = load_corpus(data_path)
     results = []
     for seed in seeds:
         for fraction in fractions:
-            results.append(train_run(config, seed=seed, device=device, data=data_path, leaderboard=leaderboard,
-                                     n_resamples=n_resamples, corpus=corpus, real_sets=real_sets,
-                                     train_fraction=fraction))
+            output = None if runs_dir is None else \
+                Path(runs_dir) / new_run_id(f"{config.name}-f{fraction:g}", seed)
+            results.append(train_run(config, seed=seed, device=device, output=output, data=data_path,
+                                     leaderboard=leaderboard, n_resamples=n_resamples, corpus=corpus,
+                                     real_sets=real_sets, train_fraction=fraction))
     return results
 
 

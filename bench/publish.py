@@ -31,8 +31,9 @@ PUBLISHABLE_METRICS = ("2.0", "2.1")  # 2.1 adds train_sentences, train_fraction
 
 
 def publish_run(run: str | Path, runs_dir: Path = WORKSPACE, results: Path = RESULTS,
-                leaderboard: Path = PUBLISHED_LEADERBOARD) -> list[dict]:
-    """Copy the run into `results`, then append its rows; all or nothing."""
+                leaderboard: Path = PUBLISHED_LEADERBOARD, splits: list[str] | None = None) -> list[dict]:
+    """Copy the run into `results`, then append its rows; all or nothing. `splits` publishes only those
+    splits' predictions and rows (a learning-curve point needs its test rows, not every split)."""
     folder = run_folder(run, runs_dir)
     metrics = read_run(folder)["metrics"]
     if metrics.get("schema_version") not in PUBLISHABLE_METRICS:
@@ -42,8 +43,13 @@ def publish_run(run: str | Path, runs_dir: Path = WORKSPACE, results: Path = RES
     target = Path(results) / run_id
     if target.exists() or any(r["run_id"] == run_id for r in load_rows(leaderboard)):
         raise UserError(f"run '{run_id}' is already published ({target}).")
-    predictions = sorted(folder.glob("predictions-*.jsonl"))
-    missing = [split for split in metrics["splits"] if not (folder / f"predictions-{split}.jsonl").is_file()]
+    unknown = [split for split in splits or [] if split not in metrics["splits"]]
+    if unknown:
+        raise UserError(f"{folder}: the run has no split '{unknown[0]}' (it has {', '.join(metrics['splits'])}).")
+    chosen = splits or list(metrics["splits"])
+    predictions = sorted(folder.glob("predictions-*.jsonl")) if splits is None else \
+        [folder / f"predictions-{split}.jsonl" for split in splits]
+    missing = [split for split in chosen if not (folder / f"predictions-{split}.jsonl").is_file()]
     if missing:
         raise UserError(f"{folder}: no predictions file for split '{missing[0]}'; nothing published.")
     partial = target.with_name(f".{run_id}.partial")
@@ -56,7 +62,8 @@ def publish_run(run: str | Path, runs_dir: Path = WORKSPACE, results: Path = RES
     except OSError as exc:
         shutil.rmtree(partial, ignore_errors=True)
         raise UserError(f"{target}: cannot publish ({exc.strerror}).") from None
-    rows = rows_from_metrics(json.loads((target / "metrics.json").read_text()), target)
+    rows = [row for row in rows_from_metrics(json.loads((target / "metrics.json").read_text()), target)
+            if row["split"] in chosen]
     try:
         append_rows(rows, leaderboard)
     except BaseException:

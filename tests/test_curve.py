@@ -54,7 +54,8 @@ def test_subsets_take_whole_documents_grow_with_the_fraction_and_depend_on_the_s
 def test_a_curve_records_tagged_rows_that_stay_off_the_board(tmp_path):
     board = tmp_path / "board.csv"
     config = RunConfig(name="tfidf", system="tfidf_linear", params={"classifier": "logreg"})
-    results = run_curve(config, (0.5, 1.0), (1, 2), device="cpu", data=CORPUS, leaderboard=board, n_resamples=10)
+    results = run_curve(config, (0.5, 1.0), (1, 2), device="cpu", data=CORPUS, leaderboard=board, n_resamples=10,
+                        runs_dir=tmp_path / "runs")
     assert len(results) == 4
     rows = load_rows(board)
     train = load_corpus(CORPUS)["train"]
@@ -65,7 +66,7 @@ def test_a_curve_records_tagged_rows_that_stay_off_the_board(tmp_path):
         mine = [r for r in rows if r["run_id"] == result.run_id]
         assert {float(r["train_fraction"]) for r in mine} == {fraction}
         assert {int(r["train_sentences"]) for r in mine} == {len(subset)}
-        assert f"-f{fraction:g}-" in result.run_id
+        assert f"-f{fraction:g}-" in result.run_id and result.directory.parent == tmp_path / "runs"
     assert build_board(rows, data=CORPUS).splits == []
 
     points = curve_points(rows, "test")
@@ -94,12 +95,29 @@ def test_the_cli_curve_prints_the_points_and_the_report_draws_them(tmp_path, cap
     board = tmp_path / "board.csv"
     config = Path(__file__).parents[1] / "configs" / "systems" / "tfidf-logreg.yaml"
     assert main(["curve", "--config", str(config), "--fractions", "0.5,1", "--seeds", "1", "--data", str(CORPUS),
-                 "--leaderboard", str(board), "--no-real"]) == 0
+                 "--leaderboard", str(board), "--no-real", "--runs-dir", str(tmp_path / "runs")]) == 0
     out = capsys.readouterr().out
     assert "tfidf-logreg" in out and "test_ood" in out and "0.5" in out
     assert main(["train", "--config", str(config.with_name("majority.yaml")), "--data", str(CORPUS),
-                 "--leaderboard", str(board), "--no-real"]) == 0
+                 "--leaderboard", str(board), "--no-real", "--output", str(tmp_path / "runs" / "majority")]) == 0
+    capsys.readouterr()
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- curve:start -->\nold\n<!-- curve:end -->\nend\n")
+    assert main(["curve", "--show", "--leaderboard", str(board), "--format", "md", "--readme", str(readme)]) == 0
+    shown = capsys.readouterr().out
+    assert "| tfidf-logreg | test | 0.5 |" in shown and "| tfidf-logreg | test_ood | 1 |" in shown
+    text = readme.read_text()
+    assert text.startswith("intro\n<!-- curve:start -->\n") and text.endswith("<!-- curve:end -->\nend\n")
+    assert "\nold\n" not in text and shown.strip() in text
     assert main(["report", "--leaderboard", str(board), "--data", str(CORPUS), "--output", str(tmp_path / "r")]) == 0
     markdown = (tmp_path / "r" / "report.md").read_text()
     assert "## Learning curves · test" in markdown
     assert (tmp_path / "r" / "figures" / "learning-curves-test.png").stat().st_size > 1000
+
+
+def test_show_on_a_board_without_curves_and_curve_without_config_are_user_errors(tmp_path, capsys):
+    empty = tmp_path / "board.csv"
+    assert main(["curve", "--show", "--leaderboard", str(empty)]) == 2
+    assert main(["curve", "--fractions", "0.5"]) == 2
+    err = capsys.readouterr().err
+    assert "no learning-curve rows" in err and "curve needs --config" in err

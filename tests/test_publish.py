@@ -40,3 +40,14 @@ def test_publishing_twice_or_an_incomplete_run_changes_nothing(cue_run, tmp_path
 def test_an_unknown_run_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="no such run"):
         publish_run("nope", runs_dir=tmp_path, results=tmp_path / "r", leaderboard=tmp_path / "b.csv")
+
+
+def test_publishing_chosen_splits_copies_and_records_only_those(cue_run, tmp_path):
+    results, board = tmp_path / "results", tmp_path / "leaderboard.csv"
+    rows = publish_run(cue_run, results=results, leaderboard=board, splits=["test"])
+    assert [r["split"] for r in rows] == [r["split"] for r in load_rows(board)] == ["test"]
+    assert sorted(p.name for p in (results / cue_run.name).iterdir()) == [
+        "config.yaml", "environment.json", "metrics.json", "predictions-test.jsonl"]
+    with pytest.raises(UserError, match="the run has no split 'real-test'"):
+        publish_run(cue_run, results=tmp_path / "other", leaderboard=tmp_path / "other.csv", splits=["real-test"])
+    assert not (tmp_path / "other").exists() and not (tmp_path / "other.csv").exists()
