@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import statistics
 import time
 from pathlib import Path
 
@@ -127,7 +128,7 @@ def model_throughput(model_dir: Path, n: int | None = None, device: str = "auto"
     return figures
 
 
-FORWARD_REPEATS = 5  # one prompt's forward pass is short; the mean of a few is steadier
+FORWARD_REPEATS = 15  # single passes of one prompt, timed one by one; their median is reported
 
 
 def causal_lm_cost(model: str, n: int = 200, shots: int = 0, device: str = "cpu", data: Path | None = None) -> dict:
@@ -151,12 +152,13 @@ def causal_lm_cost(model: str, n: int = 200, shots: int = 0, device: str = "cpu"
 
     def forward():
         with torch.inference_mode():
-            for _ in range(FORWARD_REPEATS):
-                system.model_(input_ids=ids)
+            system.model_(input_ids=ids)
         if system.device_ == "cuda":
             torch.cuda.synchronize()
 
-    forward_s = _warm_then_time(forward) / FORWARD_REPEATS
+    forward()
+    # the median of single passes: one pass is short enough that a busy neighbour would skew a sum
+    forward_s = statistics.median(_timed(forward)[1] for _ in range(FORWARD_REPEATS))
     figures = {"model": model, "n": n, "shots": shots, "device": system.device_,
                "prefix_tokens": len(system.prefix_ids_), "prompt_tokens": ids.shape[1],
                "cached_sps": round(n / cached_s, 1), "uncached_sps": round(n / uncached_s, 1),
