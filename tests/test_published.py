@@ -62,6 +62,19 @@ def test_readme_board_is_what_the_command_generates(tmp_path, capsys):
     assert system_rows and all(not line.split("|")[2].strip() == "" for line in system_rows), "a tier is blank"
 
 
+def test_readme_learning_curves_are_what_the_command_generates(tmp_path, capsys):
+    text = README.read_text(encoding="utf-8")
+    command = re.search(r"`(claimframe curve --show [^`]*--readme README\.md[^`]*)`", text).group(1)
+    copy = tmp_path / "README.md"
+    copy.write_text(text, encoding="utf-8")
+    args = [str(copy) if arg == "README.md" else arg for arg in shlex.split(command)[1:]]
+    assert main(args) == 0
+    assert copy.read_text(encoding="utf-8") == text, f"README's learning curves are stale: run `{command}`"
+    block = text[text.index("<!-- curve:start -->"):text.index("<!-- curve:end -->")]
+    for system in ("tfidf-logreg", "minilm-frozen", "setfit-2k", "minilm-finetune"):
+        assert f"| {system} | test | 0.05 |" in block and f"| {system} | test | 1 |" in block
+
+
 def test_a_published_cpu_row_reproduces(tmp_path):
     from bench.external import real_sets
     from bench.reproduce import reproduce
