@@ -10,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 import numpy as np  # noqa: E402
+from matplotlib.ticker import NullFormatter  # noqa: E402
 
 from bench.labels import COLOURS, LABELS  # noqa: E402
 
@@ -122,9 +123,12 @@ def learning_curves(points, title: str) -> bytes:
                   label=f"{system} ({max(p.seeds for p in mine)} seeds)")
         axis.fill_between(x, [p.macro_f1_min for p in mine], [p.macro_f1_max for p in mine], color=colour, alpha=0.2)
     axis.set_xscale("log")
-    axis.set_xlabel("training sentences")
+    sizes = sorted({round(p.train_sentences) for p in points})
+    axis.set_xticks(sizes, [f"{size:,}" for size in sizes])
+    axis.xaxis.set_minor_formatter(NullFormatter())
+    axis.set_xlabel("training sentences (mean over seeds)")
     axis.set_ylabel("macro-F1")
-    axis.set_ylim(0, 1)
+    axis.set_ylim(max(0.0, math.floor(10 * min(p.macro_f1_min for p in points) - 0.5) / 10), 1)
     axis.grid(True, which="both", alpha=0.3)
     axis.legend(fontsize="small", loc="lower right")
     axis.set_title(title)
