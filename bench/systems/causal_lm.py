@@ -10,6 +10,7 @@ every context + verbaliser from scratch instead: the reference the cached path m
 from __future__ import annotations
 
 import copy
+import inspect
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -149,7 +150,8 @@ class CausalLM(ClassifierMixin, BaseEstimator):
 
         ids = self.prefix_ids_[:-1]
         if self.prefix_kv_ is None:
-            self.prefix_kv_ = self.model_(input_ids=torch.tensor([ids], device=self.device_), use_cache=True).cache
+            out = self.model_(input_ids=torch.tensor([ids], device=self.device_), use_cache=True)
+            self.prefix_kv_ = _cache_of(out)
         return ids, self.prefix_kv_
 
     def label_scores(self, texts) -> np.ndarray:
@@ -225,14 +227,15 @@ class CausalLM(ClassifierMixin, BaseEstimator):
         mask = np.concatenate([np.ones((n, width), dtype=np.int64), mask], axis=1)
         positions = (width + np.arange(input_ids.shape[1]))[None, :].repeat(n, axis=0)
         out = self.model_(input_ids=self._tensor(input_ids), attention_mask=self._tensor(mask),
-                          position_ids=self._tensor(positions), cache=kv, use_cache=True,
+                          position_ids=self._tensor(positions), use_cache=True,
+                          **{_cache_keyword(self.model_): kv},
                           logits_to_keep=self._tensor(ends[:, None] - 1))
         choices = [choice for item in items for choice in item.choices]
         first = torch.log_softmax(out.logits[:, 0].float(), dim=-1).repeat_interleave(len(LABELS), dim=0)
         scores = first.gather(1, self._tensor([[choice[0]] for choice in choices])).squeeze(1)
         rests, rest_mask = pad_batch([choice[:-1] for choice in choices], self._pad_id())
         if rests.shape[1]:
-            kv = out.cache
+            kv = _cache_of(out)
             kv.batch_repeat_interleave(len(LABELS))
             targets, _ = pad_batch([choice[1:] for choice in choices], 0)
             offsets = width + ends.repeat(len(LABELS))
@@ -240,7 +243,7 @@ class CausalLM(ClassifierMixin, BaseEstimator):
                                attention_mask=self._tensor(np.concatenate([mask.repeat(len(LABELS), axis=0),
                                                                            rest_mask], axis=1)),
                                position_ids=self._tensor(offsets[:, None] + np.arange(rests.shape[1])),
-                               cache=kv, use_cache=True)
+                               **{_cache_keyword(self.model_): kv}, use_cache=True)
             scores = scores + _summed_logprobs(rest.logits, self._tensor(targets),
                                                self._tensor(rest_mask.sum(axis=1)))
         return scores.view(n, -1)
@@ -281,3 +284,13 @@ def _summed_logprobs(logits, targets, lengths):
 
     picked = torch.log_softmax(logits.float(), dim=-1).gather(-1, targets[..., None]).squeeze(-1)
     return torch.where(torch.arange(targets.shape[1], device=targets.device) < lengths[:, None], picked, 0).sum(-1)
+
+
+def _cache_keyword(model) -> str:
+    """Recent transformers name the key/value cache argument `cache`; earlier ones `past_key_values`
+    (which recent ones still take, with a deprecation warning)."""
+    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+
+
+def _cache_of(output):
+    return output["cache"] if "cache" in output else output["past_key_values"]
